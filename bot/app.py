@@ -1,0 +1,48 @@
+"""Assemble the Bolt app: one create_app that takes its dependencies and registers every listener once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from handlers import actions, commands, events, views
+from handlers.context import Clock, Deps
+from storage.db import Sessions
+
+log = logging.getLogger(__name__)
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def create_app(
+    settings: Settings,
+    sessions: Sessions,
+    client: WebClient,
+    *,
+    clock: Clock = system_clock,
+    workers: int = 16,
+) -> App:
+    app = App(
+        signing_secret=settings.slack_signing_secret,
+        client=client,
+        token_verification_enabled=False,  # checked lazily on the first request, so start-up never needs Slack
+        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener"),
+        logger=logging.getLogger("slack_bolt"),
+    )
+    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz)
+    for module in (commands, actions, views, events):
+        module.register(app, deps)
+
+    @app.error
+    def handle_error(error: Exception, body: dict) -> None:
+        kind = body.get("type") or ("command" if "command" in body else "unknown")
+        log.error("error handling a %s request", kind, exc_info=error)
+
+    return app

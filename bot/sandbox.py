@@ -1,0 +1,69 @@
+"""The real app, served on a free local port against the local Slack stand-in.
+
+One way to run the whole app without Slack, shared by the demo, the tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from bot.app import create_app, system_clock
+from bot.config import Settings
+from bot.local_slack import LocalSlack
+from bot.server import make_server, make_wsgi_app, server_url
+from bot.simulate import SlackSimulator
+from bot.slack import make_client
+from handlers.context import Clock
+from storage.db import make_engine, make_sessions, migrate
+
+BOT_TOKEN = "xoxb-local-sandbox-token"
+SIGNING_SECRET = "local-sandbox-signing-secret"
+
+
+class Sandbox:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        clock: Clock = system_clock,
+        timezone: str = "Europe/London",
+        slack: LocalSlack | None = None,
+        migrate_schema: bool = True,
+        threads: int = 16,
+    ):
+        self.slack = slack or LocalSlack()
+        self.settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            database_url=database_url,
+            slack_api_url=self.slack.url,
+            timezone=timezone,
+        )
+        self.engine = make_engine(database_url)
+        if migrate_schema:
+            migrate(self.engine)
+        self.sessions = make_sessions(self.engine)
+        self.client = make_client(self.settings)
+        self.app = create_app(self.settings, self.sessions, self.client, clock=clock, workers=threads)
+        self.server = make_server(make_wsgi_app(self.app, self.engine), host="127.0.0.1", port=0, threads=threads)
+        self.url = server_url(self.server)
+        self.sim = SlackSimulator(self.url, SIGNING_SECRET, self.slack)
+        self._thread = threading.Thread(target=self.server.run, name="sandbox-server", daemon=True)
+
+    def start(self) -> Sandbox:
+        self.slack.start()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
+        self._thread.join(timeout=5)
+        self.slack.stop()
+        self.engine.dispose()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,43 @@
+"""The HTTP server: POST /slack/events for Slack, GET /healthz for monitors, served by waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
+from waitress.server import create_server
+
+from storage.db import database_state
+
+log = logging.getLogger(__name__)
+
+SLACK_PATH = "/slack/events"
+
+
+def make_wsgi_app(app: App, engine: Engine) -> Callable:
+    slack = SlackRequestHandler(app, path=SLACK_PATH)
+
+    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            state = database_state(engine)
+            body = json.dumps({"ok": state["ok"], "database": state}).encode()
+            status = "200 OK" if state["ok"] else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+def make_server(wsgi: Callable, *, host: str, port: int, threads: int = 16):
+    """A waitress server (call .run() to serve, .close() to stop); port 0 picks a free port."""
+    return create_server(wsgi, host=host, port=port, threads=threads, ident="programme-talks")
+
+
+def server_url(server) -> str:
+    host, port = server.socket.getsockname()[:2]
+    return f"http://{host}:{port}"

@@ -1,0 +1,180 @@
+"""Text that users type, made safe and structured.
+
+Pure functions: no Slack client, no database. Everything that puts user text into Slack's mrkdwn goes
+through `escape`, so a share can never ping @here, mention someone or forge a link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+MAX_SHARE_CHARS = 2500
+MAX_REQUEST_CHARS = 2000
+MAX_TITLE_CHARS = 150
+MAX_IMPACT_CHARS = 1500
+MAX_LINK_CHARS = 500
+MAX_TAGS = 10
+
+_TAG = re.compile(r"(?<![\w&])#([A-Za-z0-9][\w-]{0,39})")
+_URL = re.compile(r"https?://[^\s<>|\"']+", re.IGNORECASE)
+_SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+# UK-style phone numbers: 07700 900123, +44 7700 900123, 020 7946 0958 (10-11 digits, spaces allowed).
+_PHONE = re.compile(r"(?<!\d)(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?!\d)")
+_DATE_OF_BIRTH = re.compile(r"\b(?:dob|d\.o\.b|date of birth|born on)\b", re.IGNORECASE)
+
+
+def escape(text: str) -> str:
+    """Escape text for Slack mrkdwn: &, < and > are the only characters Slack gives meaning to."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of a slash command's text (the reverse of `escape`)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def link(url: str, label: str | None = None) -> str:
+    """A mrkdwn link to a URL that `find_links` or `clean_link` accepted (no spaces, <, > or |)."""
+    target = url.replace("&", "&amp;")
+    return f"<{target}|{escape(label)}>" if label else f"<{target}>"
+
+
+@dataclass(frozen=True)
+class QuickShare:
+    body: str
+    tags: tuple[str, ...]
+    links: tuple[str, ...]
+
+
+def parse_quick_share(text: str) -> QuickShare:
+    """Split `/share` text into the share itself, its #tags and its links.
+
+    Slack may deliver links as <https://...|label>; they are turned back into plain URLs first.
+    """
+    body = _SLACK_LINK.sub(lambda m: m.group(1), text).strip()
+    return QuickShare(body=body, tags=find_tags(body), links=find_links(body))
+
+
+def find_tags(text: str) -> tuple[str, ...]:
+    """The distinct #tags in text, lower-cased, in order of first appearance, at most MAX_TAGS."""
+    seen: dict[str, None] = {}
+    for match in _TAG.finditer(text):
+        seen.setdefault(match.group(1).lower(), None)
+    return tuple(seen)[:MAX_TAGS]
+
+
+def find_links(text: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for match in _URL.finditer(text):
+        seen.setdefault(match.group(0).rstrip(".,;:!?)"), None)
+    return tuple(seen)
+
+
+def parse_tags(text: str) -> tuple[str, ...]:
+    """Tags typed into a form field: 'sen, Youth voice #mentoring' -> ('sen', 'youth-voice', 'mentoring')."""
+    seen: dict[str, None] = {}
+    for part in re.split(r"[,#\n]", text or ""):
+        tag = re.sub(r"[^\w-]+", "-", part.strip().lower()).strip("-")[:40]
+        if tag:
+            seen.setdefault(tag, None)
+    return tuple(seen)[:MAX_TAGS]
+
+
+def clean_link(text: str | None) -> str | None:
+    """A single http(s) link typed into a form, or None when blank. Raises ValueError with a kind message."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"https?://[^\s<>|\"']+", value, re.IGNORECASE):
+        raise ValueError("That doesn't look like a web link. It should start with https://")
+    if len(value) > MAX_LINK_CHARS:
+        raise ValueError(f"That link is too long: keep it under {MAX_LINK_CHARS} characters.")
+    return value
+
+
+def personal_data_warning(text: str) -> str | None:
+    """A kind sentence when text looks like it holds someone's contact details or date of birth, else None.
+
+    This is a safety net, not a guarantee: the share form also asks the author to confirm.
+    """
+    if _EMAIL.search(text):
+        return "it looks like it contains an email address"
+    if _PHONE.search(text):
+        return "it looks like it contains a phone number"
+    if _DATE_OF_BIRTH.search(text):
+        return "it looks like it mentions a date of birth"
+    return None
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_BY_ISO = re.compile(r"\s+by\s+(\d{4})-(\d{1,2})-(\d{1,2})\s*\.?$", re.IGNORECASE)
+_BY_WORDS = re.compile(r"\s+by\s+(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)(?:\s+(\d{4}))?\s*\.?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QuickRequest:
+    body: str
+    needed_by: dt.date | None
+
+
+def parse_quick_request(text: str, today: dt.date) -> QuickRequest:
+    """`/collab` text, with an optional trailing 'by 2026-12-15' or 'by 15 December' naming the deadline.
+
+    A day and month without a year means the next such date from today.
+    """
+    body = text.strip()
+    if match := _BY_ISO.search(body):
+        year, month, day = (int(g) for g in match.groups())
+        when = _date_or_none(year, month, day)
+        if when:
+            return QuickRequest(body=body[: match.start()].strip(), needed_by=when)
+    if match := _BY_WORDS.search(body):
+        month = _MONTHS.get(match.group(2).lower())
+        day = int(match.group(1))
+        if month:
+            year = int(match.group(3)) if match.group(3) else today.year
+            when = _date_or_none(year, month, day)
+            if when and not match.group(3) and when < today:
+                when = _date_or_none(year + 1, month, day)
+            if when:
+                return QuickRequest(body=body[: match.start()].strip(), needed_by=when)
+    return QuickRequest(body=body, needed_by=None)
+
+
+def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut to at most `limit` characters at a word boundary, with an ellipsis when cut."""
+    text = " ".join(text.split()) if "\n" not in text else text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut.rstrip() + "…"

@@ -1,0 +1,138 @@
+"""Buttons and menus on the app's messages: manage a share, offer help, resolve, try posting again."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from handlers import blocks
+from handlers.capture import ephemeral, post_request, post_share
+from handlers.context import Deps, ModalContext
+from handlers.ids import Action
+from handlers.publish import Posted, update_message
+from storage import queries as q
+
+
+def register(app: App, deps: Deps) -> None:
+    app.action(Action.MANAGE_SHARE)(
+        lambda ack, body, respond, client: handle_manage_share(ack, body, respond, client, deps)
+    )
+    app.action(Action.OFFER_HELP)(
+        lambda ack, body, respond, client: handle_offer_help(ack, body, respond, client, deps)
+    )
+    app.action(Action.RESOLVE_REQUEST)(
+        lambda ack, body, respond, client: handle_resolve_request(ack, body, respond, client, deps)
+    )
+    app.action(Action.RETRY_POST)(
+        lambda ack, body, respond, client: handle_retry_post(ack, body, respond, client, deps)
+    )
+    app.action(Action.OPEN_SHARE_MODAL)(lambda ack, body, client: handle_open_modal(ack, body, client, "share"))
+    app.action(Action.OPEN_COLLAB_MODAL)(lambda ack, body, client: handle_open_modal(ack, body, client, "collab"))
+
+
+def _first_action(body: dict) -> dict:
+    return body["actions"][0]
+
+
+def _say(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def handle_manage_share(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    ack()
+    verb, _, raw_id = _first_action(body)["selected_option"]["value"].partition(":")
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    with deps.sessions.begin() as session:
+        share = q.get_share(session, team_id=team_id, share_id=int(raw_id))
+        card = q.share_card(share) if share else None
+    if card is None:
+        _say(respond, "That share has already been deleted.")
+        return
+    if card.author_id != user_id:
+        _say(respond, f"Only <@{card.author_id}>, who shared this, can edit or delete it.")
+        return
+    context = ModalContext(share_id=card.id).to_json()
+    view = blocks.share_modal(context, prefill=card) if verb == "edit" else blocks.delete_share_modal(card, context)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_offer_help(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    ack()
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    request_id = int(_first_action(body)["value"])
+    with deps.sessions.begin() as session:
+        request = q.get_request(session, team_id=team_id, request_id=request_id)
+        if request is None:
+            _say(respond, "That request is no longer here.")
+            return
+        if request.status == "resolved":
+            _say(respond, "Thank you! This request has already been resolved.")
+            return
+        if request.requester_id == user_id:
+            _say(respond, "This is your own request. I'll message you when someone offers to help.")
+            return
+        offer = q.add_offer(session, request, user_id=user_id, now=deps.clock())
+        card = q.request_card(request)
+        where = (request.channel_id, request.message_ts)
+    if offer is None:
+        _say(respond, f"You've already offered to help. <@{card.requester_id}> knows, and will be in touch.")
+        return
+    if where[1]:
+        update_message(client, where[0], where[1], blocks.request_message(card), blocks.request_text(card))
+    client.chat_postMessage(
+        channel=card.requester_id,
+        blocks=blocks.offer_notice(card, user_id),
+        text=f"<@{user_id}> offered to help with your collaboration request",
+    )
+    _say(respond, f"Thank you! I've let <@{card.requester_id}> know you can help. They'll be in touch.")
+
+
+def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    ack()
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    request_id = int(_first_action(body)["value"])
+    with deps.sessions.begin() as session:
+        request = q.get_request(session, team_id=team_id, request_id=request_id)
+        if request is None:
+            _say(respond, "That request is no longer here.")
+            return
+        if request.requester_id != user_id:
+            _say(respond, f"Only <@{request.requester_id}>, who asked, can mark this request resolved.")
+            return
+        already = request.status == "resolved"
+        if not already:
+            q.resolve_request(session, request, now=deps.clock())
+        card = q.request_card(request)
+        where = (request.channel_id, request.message_ts)
+    if where[1] and not already:
+        update_message(client, where[0], where[1], blocks.request_message(card), blocks.request_text(card))
+    _say(
+        respond,
+        "This request was already resolved." if already else "✅ Marked resolved. Thanks for letting people know!",
+    )
+
+
+def handle_retry_post(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    ack()
+    kind, _, raw_id = _first_action(body)["value"].partition(":")
+    team_id = body["team"]["id"]
+    post = post_share if kind == "share" else post_request
+    # Failures are shown by `post` itself (a fresh ephemeral with the reason and the button again).
+    result = post(client, deps, team_id=team_id, **{f"{kind}_id": int(raw_id)}, tell=ephemeral(respond))
+    if result is None:
+        respond(text=f"That {kind} has been deleted, so there is nothing to post.", replace_original=True)
+    elif isinstance(result, Posted):
+        respond(text=f"✅ Your {kind} is posted.", replace_original=True)
+
+
+def handle_open_modal(ack: Ack, body: dict, client: WebClient, kind: str) -> None:
+    ack()
+    channel_id = (body.get("channel") or {}).get("id")
+    context = ModalContext(channel_id=channel_id).to_json()
+    ask = channel_id is None  # opened from the App Home: ask where to post
+    view = (
+        blocks.share_modal(context, ask_channel=ask)
+        if kind == "share"
+        else blocks.collab_modal(context, ask_channel=ask)
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)

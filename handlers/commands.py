@@ -1,0 +1,131 @@
+"""Slash commands: /share, /collab and /talks. Each parses, acknowledges, then does the work."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
+
+from domain import text as t
+from handlers import blocks
+from handlers.capture import ephemeral, post_request, post_share
+from handlers.context import Deps, ModalContext
+from handlers.ids import Command
+from storage import queries as q
+from storage.search import search
+
+SEARCH_LIMIT = 8
+
+
+def register(app: App, deps: Deps) -> None:
+    app.command(Command.SHARE)(
+        lambda ack, command, respond, client: handle_share_command(ack, command, respond, client, deps)
+    )
+    app.command(Command.COLLAB)(
+        lambda ack, command, respond, client: handle_collab_command(ack, command, respond, client, deps)
+    )
+    app.command(Command.TALKS)(lambda ack, command, respond: handle_talks_command(ack, command, respond, deps))
+
+
+def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    text = t.unescape(command.get("text") or "").strip()
+    if not text:
+        ack()
+        context = ModalContext(channel_id=command["channel_id"]).to_json()
+        client.views_open(trigger_id=command["trigger_id"], view=blocks.share_modal(context))
+        return
+    if problem := _refusal(text, t.MAX_SHARE_CHARS, "share"):
+        ack(blocks=problem, response_type="ephemeral")
+        return
+    ack()
+    quick = t.parse_quick_share(text)
+    try:
+        with deps.sessions.begin() as session:
+            share = q.add_share(
+                session,
+                team_id=command["team_id"],
+                author_id=command["user_id"],
+                channel_id=command["channel_id"],
+                body=quick.body,
+                tags=quick.tags,
+                link=quick.links[0] if quick.links else None,
+                now=deps.clock(),
+            )
+            share_id = share.id
+    except SQLAlchemyError:
+        respond(blocks=blocks.not_saved_blocks(text), response_type="ephemeral")
+        raise
+    post_share(client, deps, team_id=command["team_id"], share_id=share_id, tell=ephemeral(respond))
+
+
+def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    text = t.unescape(command.get("text") or "").strip()
+    if not text:
+        ack()
+        context = ModalContext(channel_id=command["channel_id"]).to_json()
+        client.views_open(trigger_id=command["trigger_id"], view=blocks.collab_modal(context))
+        return
+    if problem := _refusal(text, t.MAX_REQUEST_CHARS, "request"):
+        ack(blocks=problem, response_type="ephemeral")
+        return
+    ack()
+    quick = t.parse_quick_request(text, deps.today())
+    try:
+        with deps.sessions.begin() as session:
+            request = q.add_request(
+                session,
+                team_id=command["team_id"],
+                requester_id=command["user_id"],
+                channel_id=command["channel_id"],
+                body=quick.body,
+                needed_by=quick.needed_by,
+                now=deps.clock(),
+            )
+            request_id = request.id
+    except SQLAlchemyError:
+        respond(blocks=blocks.not_saved_blocks(text), response_type="ephemeral")
+        raise
+    post_request(client, deps, team_id=command["team_id"], request_id=request_id, tell=ephemeral(respond))
+
+
+def handle_talks_command(ack: Ack, command: dict, respond: Respond, deps: Deps) -> None:
+    words = t.unescape(command.get("text") or "").split(maxsplit=1)
+    verb = words[0].lower() if words else "help"
+    rest = words[1] if len(words) > 1 else ""
+    if verb == "help":
+        ack(blocks=blocks.help_blocks(), response_type="ephemeral")
+    elif verb == "search":
+        if not rest.strip():
+            ack(
+                text="What should I look for? For example: `/talks search attendance parents`",
+                response_type="ephemeral",
+            )
+            return
+        ack()
+        respond(blocks=_search(deps, command["team_id"], rest), response_type="ephemeral")
+    else:
+        ack(text=blocks.usage_text(verb), response_type="ephemeral")
+
+
+def _search(deps: Deps, team_id: str, words: str) -> list:
+    with deps.sessions.begin() as session:
+        found = search(session, team_id=team_id, words=words, limit=SEARCH_LIMIT)
+        cards = {("share", s.id): q.share_card(s) for s in found.shares}
+        cards |= {("request", r.id): q.request_card(r) for r in found.requests}
+    return blocks.search_results(words, [cards[key] for key in found.order if key in cards])
+
+
+def _refusal(text: str, limit: int, kind: str) -> list | None:
+    """Blocks explaining why this text can't be taken as it is (and giving it back), or None if it can."""
+    if len(text) > limit:
+        why = f"Your {kind} is {len(text):,} characters; the limit is {limit:,}. Please shorten it" + (
+            ", or type `/share` on its own for a form with more room." if kind == "share" else "."
+        )
+    elif warning := t.personal_data_warning(text):
+        why = (
+            f"I haven't posted this because {warning}. To keep children and families safe, please take out "
+            "personal details and try again."
+        )
+    else:
+        return None
+    return [blocks.section(f"{why} Nothing was saved. Here is what you wrote:"), *blocks.not_saved_blocks(text)[1:]]

@@ -1,0 +1,99 @@
+"""Posting to a channel the way a person would expect: join public channels, explain private ones.
+
+Rate limits (Retry-After), 5xx answers and dropped connections are retried by the WebClient's retry
+handlers (see bot.slack), so this module only decides what each final answer means for the user.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.blocks import Block
+
+log = logging.getLogger(__name__)
+
+INVITE_HINT = (
+    "I'm not a member of this channel. If it is private, type `/invite @Programme Talks` here, "
+    "then press *Try posting again*."
+)
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel_id: str
+    ts: str
+    permalink: str | None
+
+
+@dataclass(frozen=True)
+class NotPosted:
+    reason: str  # one sentence for the person who shared, mrkdwn-safe
+    error: str  # Slack's error code, for logs and for callers that disable a destination
+
+
+def post_message(client: WebClient, channel_id: str, blocks: list[Block], text: str) -> Posted | NotPosted:
+    """Post blocks to a channel, joining it first if it is public and the app is not yet a member."""
+    result = _post(client, channel_id, blocks, text)
+    if isinstance(result, NotPosted) and result.error == "not_in_channel":
+        joined = _join(client, channel_id)
+        result = joined if isinstance(joined, NotPosted) else _post(client, channel_id, blocks, text)
+    if isinstance(result, NotPosted):
+        log.warning("could not post to %s: %s", channel_id, result.error)
+        return result
+    return Posted(channel_id=result.channel_id, ts=result.ts, permalink=_permalink(client, channel_id, result.ts))
+
+
+def update_message(client: WebClient, channel_id: str, ts: str, blocks: list[Block], text: str) -> bool:
+    try:
+        client.chat_update(channel=channel_id, ts=ts, blocks=blocks, text=text)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        log.warning("could not update message in %s: %s", channel_id, _code(error))
+        return False
+    return True
+
+
+def _post(client: WebClient, channel_id: str, blocks: list[Block], text: str) -> Posted | NotPosted:
+    try:
+        response = client.chat_postMessage(
+            channel=channel_id, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False
+        )
+    except (SlackApiError, SlackClientError, OSError) as error:
+        return _not_posted(_code(error))
+    return Posted(channel_id=response["channel"], ts=response["ts"], permalink=None)
+
+
+def _join(client: WebClient, channel_id: str) -> NotPosted | None:
+    try:
+        client.conversations_join(channel=channel_id)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        code = _code(error)
+        return _not_posted("not_in_channel" if code == "method_not_supported_for_channel_type" else code)
+    return None
+
+
+def _permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
+    try:
+        return client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"]
+    except (SlackApiError, SlackClientError, OSError):
+        return None
+
+
+def _code(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or f"http_{error.response.status_code}")
+    return "connection_error"
+
+
+def _not_posted(code: str) -> NotPosted:
+    reasons = {
+        "not_in_channel": INVITE_HINT,
+        "channel_not_found": INVITE_HINT,
+        "is_archived": "this channel is archived. Try sharing from another channel.",
+        "ratelimited": "Slack is busy right now. Please press *Try posting again* in a minute.",
+        "connection_error": "I couldn't reach Slack. Please press *Try posting again* in a minute.",
+    }
+    default = "Slack didn't accept the message. Please press *Try posting again* in a minute."
+    return NotPosted(reason=reasons.get(code, default), error=code)

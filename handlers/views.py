@@ -1,0 +1,172 @@
+"""Modal submissions. Each validates field by field and saves before acknowledging, so a person whose
+share could not be saved still has their words in the open form; posting to Slack happens after."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
+
+from domain import text as t
+from handlers import blocks
+from handlers.capture import dm, post_request, post_share
+from handlers.context import Deps, ModalContext
+from handlers.ids import Block, View, input_id
+from handlers.publish import update_message
+from storage import queries as q
+
+NOT_SAVED = "Sorry, I couldn't save this just now. Your words are still here: please try again in a minute."
+
+
+def register(app: App, deps: Deps) -> None:
+    app.view(View.SHARE)(lambda ack, body, view, client: handle_share_submission(ack, body, view, client, deps))
+    app.view(View.EDIT_SHARE)(lambda ack, body, view, client: handle_edit_submission(ack, body, view, client, deps))
+    app.view(View.DELETE_SHARE)(lambda ack, body, view, client: handle_delete_submission(ack, body, view, client, deps))
+    app.view(View.COLLAB)(lambda ack, body, view, client: handle_collab_submission(ack, body, view, client, deps))
+
+
+def _value(view: dict, block: Block) -> dict:
+    return view["state"]["values"].get(block, {}).get(input_id(block), {})
+
+
+def _text(view: dict, block: Block) -> str:
+    return (_value(view, block).get("value") or "").strip()
+
+
+def _channel(view: dict, context: ModalContext) -> str | None:
+    return context.channel_id or _value(view, Block.CHANNEL).get("selected_conversation")
+
+
+def _share_fields(view: dict) -> tuple[dict, dict[str, str]]:
+    """The share form's values, and an error message per field that needs fixing."""
+    errors: dict[str, str] = {}
+    fields = {
+        "title": _text(view, Block.TITLE),
+        "body": _text(view, Block.BODY),
+        "impact": _text(view, Block.IMPACT) or None,
+        "tags": t.parse_tags(_text(view, Block.TAGS)),
+    }
+    if not fields["title"]:
+        errors[Block.TITLE] = "Please give your share a title."
+    elif len(fields["title"]) > t.MAX_TITLE_CHARS:
+        errors[Block.TITLE] = f"Please keep the title under {t.MAX_TITLE_CHARS} characters."
+    if not fields["body"]:
+        errors[Block.BODY] = "Please say what you did."
+    elif len(fields["body"]) > t.MAX_SHARE_CHARS:
+        errors[Block.BODY] = f"Please keep this under {t.MAX_SHARE_CHARS:,} characters (it is {len(fields['body']):,})."
+    if fields["impact"] and len(fields["impact"]) > t.MAX_IMPACT_CHARS:
+        errors[Block.IMPACT] = f"Please keep this under {t.MAX_IMPACT_CHARS:,} characters."
+    try:
+        fields["link"] = t.clean_link(_text(view, Block.LINK))
+    except ValueError as error:
+        errors[Block.LINK] = str(error)
+    for block, key in ((Block.TITLE, "title"), (Block.BODY, "body"), (Block.IMPACT, "impact")):
+        warning = t.personal_data_warning(fields[key] or "")
+        if warning and block not in errors:
+            errors[block] = f"Please take out personal details: {warning}."
+    chosen = [o.get("value") for o in _value(view, Block.CONSENT).get("selected_options") or []]
+    if blocks.CONSENT_VALUE not in chosen:
+        errors[Block.CONSENT] = "Please confirm this share names no child or young person and holds no personal data."
+    return fields, errors
+
+
+def handle_share_submission(ack: Ack, body: dict, view: dict, client: WebClient, deps: Deps) -> None:
+    context = ModalContext.from_json(view.get("private_metadata"))
+    fields, errors = _share_fields(view)
+    channel_id = _channel(view, context)
+    if not channel_id:
+        errors[Block.CHANNEL] = "Please choose a channel to post in."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    try:
+        with deps.sessions.begin() as session:
+            share_id = q.add_share(
+                session, team_id=team_id, author_id=user_id, channel_id=channel_id, now=deps.clock(), **fields
+            ).id
+    except SQLAlchemyError:
+        ack(response_action="errors", errors={Block.BODY: NOT_SAVED})
+        raise
+    ack()
+    post_share(client, deps, team_id=team_id, share_id=share_id, tell=dm(client, user_id))
+
+
+def handle_edit_submission(ack: Ack, body: dict, view: dict, client: WebClient, deps: Deps) -> None:
+    context = ModalContext.from_json(view.get("private_metadata"))
+    fields, errors = _share_fields(view)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    try:
+        with deps.sessions.begin() as session:
+            share = q.get_share(session, team_id=team_id, share_id=context.share_id or 0)
+            if share is None or share.author_id != user_id:
+                ack(
+                    response_action="errors",
+                    errors={Block.BODY: "This share can't be edited: it may have been deleted."},
+                )
+                return
+            q.update_share(session, share, now=deps.clock(), **fields)
+            card, where = q.share_card(share), (share.channel_id, share.message_ts)
+    except SQLAlchemyError:
+        ack(response_action="errors", errors={Block.BODY: NOT_SAVED})
+        raise
+    ack()
+    if where[1]:
+        update_message(client, where[0], where[1], blocks.share_message(card), blocks.share_text(card))
+
+
+def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient, deps: Deps) -> None:
+    context = ModalContext.from_json(view.get("private_metadata"))
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    with deps.sessions.begin() as session:
+        share = q.get_share(session, team_id=team_id, share_id=context.share_id or 0)
+        where = (share.channel_id, share.message_ts) if share and share.author_id == user_id else None
+        if where:
+            q.delete_share(session, share)
+    ack()
+    if where and where[1]:
+        client.chat_delete(channel=where[0], ts=where[1])
+
+
+def handle_collab_submission(ack: Ack, body: dict, view: dict, client: WebClient, deps: Deps) -> None:
+    context = ModalContext.from_json(view.get("private_metadata"))
+    request_text = _text(view, Block.REQUEST)
+    raw_date = _value(view, Block.NEEDED_BY).get("selected_date")
+    needed_by = dt.date.fromisoformat(raw_date) if raw_date else None
+    channel_id = _channel(view, context)
+    errors: dict[str, str] = {}
+    if not request_text:
+        errors[Block.REQUEST] = "Please say what partner or help you are looking for."
+    elif len(request_text) > t.MAX_REQUEST_CHARS:
+        errors[Block.REQUEST] = f"Please keep this under {t.MAX_REQUEST_CHARS:,} characters."
+    elif warning := t.personal_data_warning(request_text):
+        errors[Block.REQUEST] = f"Please take out personal details: {warning}."
+    if needed_by and needed_by < deps.today():
+        errors[Block.NEEDED_BY] = "That date has passed. Choose a date from today onwards, or leave it empty."
+    if not channel_id:
+        errors[Block.CHANNEL] = "Please choose a channel to post in."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    try:
+        with deps.sessions.begin() as session:
+            request_id = q.add_request(
+                session,
+                team_id=team_id,
+                requester_id=user_id,
+                channel_id=channel_id,
+                body=request_text,
+                needed_by=needed_by,
+                now=deps.clock(),
+            ).id
+    except SQLAlchemyError:
+        ack(response_action="errors", errors={Block.REQUEST: NOT_SAVED})
+        raise
+    ack()
+    post_request(client, deps, team_id=team_id, request_id=request_id, tell=dm(client, user_id))

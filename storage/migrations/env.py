@@ -1,0 +1,21 @@
+"""Alembic environment: runs against the engine the app hands it (see storage.db.migrate)."""
+
+from alembic import context
+
+from storage.models import Base
+
+config = context.config
+engine = config.attributes.get("engine")
+if engine is None:  # `alembic` run by hand: build the engine from the app's settings.
+    from bot.config import Settings
+    from storage.db import make_engine
+
+    engine = make_engine(Settings.from_env(require_slack=False).database_url)
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()

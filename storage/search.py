@@ -1,0 +1,82 @@
+"""Full-text search over shares and requests with the database's own engine.
+
+SQLite: an FTS5 table kept by triggers, ranked by bm25. PostgreSQL: GIN indexes on tsvector expressions,
+ranked by ts_rank. Both match any of the words (prefixes too) and rank documents matching more of them higher.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import CollabRequest, Share
+
+# Must match the index expressions in migration 0001 exactly, or PostgreSQL will not use the indexes.
+SHARE_TSV = "to_tsvector('english', coalesce(title, '') || ' ' || body || ' ' || coalesce(impact, '') || ' ' || tags)"
+REQUEST_TSV = "to_tsvector('english', body)"
+MAX_TERMS = 12
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    shares: list[Share]
+    requests: list[CollabRequest]
+    order: list[tuple[str, int]]  # ("share" | "request", id), best first
+
+
+def search_terms(words: str) -> list[str]:
+    """The searchable words in what someone typed: letters and digits only, so no query syntax leaks in."""
+    terms = [term.lower() for term in re.findall(r"\w+", words) if len(term) > 1 or term.isdigit()]
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+
+
+def search(session: Session, *, team_id: str, words: str, limit: int = 10) -> SearchResults:
+    terms = search_terms(words)
+    if not terms:
+        return SearchResults([], [], [])
+    if session.get_bind().dialect.name == "postgresql":
+        ranked = _search_postgresql(session, team_id, terms, limit)
+    else:
+        ranked = _search_sqlite(session, team_id, terms, limit)
+    share_ids = [ref for kind, ref in ranked if kind == "share"]
+    request_ids = [ref for kind, ref in ranked if kind == "request"]
+    shares = list(session.scalars(select(Share).where(Share.team_id == team_id, Share.id.in_(share_ids))))
+    requests = list(
+        session.scalars(
+            select(CollabRequest)
+            .where(CollabRequest.team_id == team_id, CollabRequest.id.in_(request_ids))
+            .options(selectinload(CollabRequest.offers))
+        )
+    )
+    return SearchResults(shares, requests, ranked)
+
+
+def _search_sqlite(session: Session, team_id: str, terms: list[str], limit: int) -> list[tuple[str, int]]:
+    query = " OR ".join(f'"{term}"*' for term in terms)
+    rows = session.execute(
+        text(
+            "SELECT kind, ref_id FROM search_fts WHERE search_fts MATCH :query AND team_id = :team_id "
+            "ORDER BY bm25(search_fts) LIMIT :limit"
+        ),
+        {"query": query, "team_id": team_id, "limit": limit},
+    )
+    return [(kind, int(ref_id)) for kind, ref_id in rows]
+
+
+def _search_postgresql(session: Session, team_id: str, terms: list[str], limit: int) -> list[tuple[str, int]]:
+    query = " | ".join(f"{term}:*" for term in terms)
+    rows = session.execute(
+        text(
+            f"SELECT 'share' AS kind, id, ts_rank({SHARE_TSV}, q) AS rank "
+            f"FROM shares, to_tsquery('english', :query) q WHERE team_id = :team_id AND {SHARE_TSV} @@ q "
+            f"UNION ALL SELECT 'request', id, ts_rank({REQUEST_TSV}, q) "
+            f"FROM collab_requests, to_tsquery('english', :query) q "
+            f"WHERE team_id = :team_id AND {REQUEST_TSV} @@ q "
+            "ORDER BY rank DESC, id DESC LIMIT :limit"
+        ),
+        {"query": query, "team_id": team_id, "limit": limit},
+    )
+    return [(kind, int(ref_id)) for kind, ref_id, _rank in rows]
