@@ -7,27 +7,19 @@ from slack_sdk import WebClient
 
 from handlers import blocks
 from handlers.capture import ephemeral, post_request, post_share
-from handlers.context import Deps, ModalContext
+from handlers.context import Deps, ModalContext, listener
 from handlers.ids import Action
 from handlers.publish import Posted, update_message
 from storage import queries as q
 
 
 def register(app: App, deps: Deps) -> None:
-    app.action(Action.MANAGE_SHARE)(
-        lambda ack, body, respond, client: handle_manage_share(ack, body, respond, client, deps)
-    )
-    app.action(Action.OFFER_HELP)(
-        lambda ack, body, respond, client: handle_offer_help(ack, body, respond, client, deps)
-    )
-    app.action(Action.RESOLVE_REQUEST)(
-        lambda ack, body, respond, client: handle_resolve_request(ack, body, respond, client, deps)
-    )
-    app.action(Action.RETRY_POST)(
-        lambda ack, body, respond, client: handle_retry_post(ack, body, respond, client, deps)
-    )
-    app.action(Action.OPEN_SHARE_MODAL)(lambda ack, body, client: handle_open_modal(ack, body, client, "share"))
-    app.action(Action.OPEN_COLLAB_MODAL)(lambda ack, body, client: handle_open_modal(ack, body, client, "collab"))
+    app.action(Action.MANAGE_SHARE)(listener(handle_manage_share, deps))
+    app.action(Action.OFFER_HELP)(listener(handle_offer_help, deps))
+    app.action(Action.RESOLVE_REQUEST)(listener(handle_resolve_request, deps))
+    app.action(Action.RETRY_POST)(listener(handle_retry_post, deps))
+    app.action(Action.OPEN_SHARE_MODAL)(listener(handle_open_share_modal, deps))
+    app.action(Action.OPEN_COLLAB_MODAL)(listener(handle_open_collab_modal, deps))
 
 
 def _first_action(body: dict) -> dict:
@@ -125,7 +117,15 @@ def handle_retry_post(ack: Ack, body: dict, respond: Respond, client: WebClient,
         respond(text=f"✅ Your {kind} is posted.", replace_original=True)
 
 
-def handle_open_modal(ack: Ack, body: dict, client: WebClient, kind: str) -> None:
+def handle_open_share_modal(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    _open_modal(ack, body, client, "share")
+
+
+def handle_open_collab_modal(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    _open_modal(ack, body, client, "collab")
+
+
+def _open_modal(ack: Ack, body: dict, client: WebClient, kind: str) -> None:
     ack()
     channel_id = (body.get("channel") or {}).get("id")
     context = ModalContext(channel_id=channel_id).to_json()

@@ -154,7 +154,7 @@ def share_modal(channel_metadata: str, prefill: ShareCard | None = None, *, ask_
                 options=[
                     Option(
                         value=CONSENT_VALUE,
-                        text="This share names no child or young person and holds no personal data about them.",
+                        text="It names no child or young person and holds no personal data about them.",
                     )
                 ],
             ),

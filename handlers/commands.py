@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain import text as t
 from handlers import blocks
 from handlers.capture import ephemeral, post_request, post_share
-from handlers.context import Deps, ModalContext
+from handlers.context import Deps, ModalContext, listener
 from handlers.ids import Command
 from storage import queries as q
 from storage.search import search
@@ -18,13 +18,9 @@ SEARCH_LIMIT = 8
 
 
 def register(app: App, deps: Deps) -> None:
-    app.command(Command.SHARE)(
-        lambda ack, command, respond, client: handle_share_command(ack, command, respond, client, deps)
-    )
-    app.command(Command.COLLAB)(
-        lambda ack, command, respond, client: handle_collab_command(ack, command, respond, client, deps)
-    )
-    app.command(Command.TALKS)(lambda ack, command, respond: handle_talks_command(ack, command, respond, deps))
+    app.command(Command.SHARE)(listener(handle_share_command, deps))
+    app.command(Command.COLLAB)(listener(handle_collab_command, deps))
+    app.command(Command.TALKS)(listener(handle_talks_command, deps))
 
 
 def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
@@ -88,7 +84,7 @@ def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: Web
     post_request(client, deps, team_id=command["team_id"], request_id=request_id, tell=ephemeral(respond))
 
 
-def handle_talks_command(ack: Ack, command: dict, respond: Respond, deps: Deps) -> None:
+def handle_talks_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     words = t.unescape(command.get("text") or "").split(maxsplit=1)
     verb = words[0].lower() if words else "help"
     rest = words[1] if len(words) > 1 else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo
 from storage.db import Sessions
 
 Clock = Callable[[], dt.datetime]
+
+log = logging.getLogger("programme_talks.handlers")
 
 
 @dataclass(frozen=True)
@@ -40,3 +43,25 @@ class ModalContext:
         except ValueError:
             return cls()
         return cls(channel_id=data.get("channel_id"), share_id=data.get("share_id"))
+
+
+Handler = Callable[..., None]  # handler(ack, body, respond, client, deps)
+
+
+def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
+    """Adapt a handler to Bolt, in the one place that deals with failures.
+
+    Bolt throws away an acknowledgement whose listener raises afterwards (Slack would then see a 404), so
+    errors never leave here: they are logged with the traceback, and Slack is acknowledged if it was not.
+    """
+
+    def run(ack, body, respond, client) -> None:
+        try:
+            handler(ack, body, respond, client, deps)
+        except Exception:
+            log.exception("%s failed", handler.__name__)
+            if ack.response is None:
+                ack()
+
+    run.__name__ = handler.__name__
+    return run

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain import text as t
 from handlers import blocks
 from handlers.capture import dm, post_request, post_share
-from handlers.context import Deps, ModalContext
+from handlers.context import Deps, ModalContext, listener
 from handlers.ids import Block, View, input_id
 from handlers.publish import update_message
 from storage import queries as q
@@ -21,10 +21,10 @@ NOT_SAVED = "Sorry, I couldn't save this just now. Your words are still here: pl
 
 
 def register(app: App, deps: Deps) -> None:
-    app.view(View.SHARE)(lambda ack, body, view, client: handle_share_submission(ack, body, view, client, deps))
-    app.view(View.EDIT_SHARE)(lambda ack, body, view, client: handle_edit_submission(ack, body, view, client, deps))
-    app.view(View.DELETE_SHARE)(lambda ack, body, view, client: handle_delete_submission(ack, body, view, client, deps))
-    app.view(View.COLLAB)(lambda ack, body, view, client: handle_collab_submission(ack, body, view, client, deps))
+    app.view(View.SHARE)(listener(handle_share_submission, deps))
+    app.view(View.EDIT_SHARE)(listener(handle_edit_submission, deps))
+    app.view(View.DELETE_SHARE)(listener(handle_delete_submission, deps))
+    app.view(View.COLLAB)(listener(handle_collab_submission, deps))
 
 
 def _value(view: dict, block: Block) -> dict:
@@ -72,7 +72,8 @@ def _share_fields(view: dict) -> tuple[dict, dict[str, str]]:
     return fields, errors
 
 
-def handle_share_submission(ack: Ack, body: dict, view: dict, client: WebClient, deps: Deps) -> None:
+def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     fields, errors = _share_fields(view)
     channel_id = _channel(view, context)
@@ -94,7 +95,8 @@ def handle_share_submission(ack: Ack, body: dict, view: dict, client: WebClient,
     post_share(client, deps, team_id=team_id, share_id=share_id, tell=dm(client, user_id))
 
 
-def handle_edit_submission(ack: Ack, body: dict, view: dict, client: WebClient, deps: Deps) -> None:
+def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     fields, errors = _share_fields(view)
     if errors:
@@ -120,7 +122,8 @@ def handle_edit_submission(ack: Ack, body: dict, view: dict, client: WebClient, 
         update_message(client, where[0], where[1], blocks.share_message(card), blocks.share_text(card))
 
 
-def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient, deps: Deps) -> None:
+def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     with deps.sessions.begin() as session:
@@ -133,7 +136,8 @@ def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient
         client.chat_delete(channel=where[0], ts=where[1])
 
 
-def handle_collab_submission(ack: Ack, body: dict, view: dict, client: WebClient, deps: Deps) -> None:
+def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     request_text = _text(view, Block.REQUEST)
     raw_date = _value(view, Block.NEEDED_BY).get("selected_date")

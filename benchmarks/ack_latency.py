@@ -1,0 +1,218 @@
+"""/share acknowledgement latency over HTTP, beside a bare Bolt app on the same server stack.
+
+    python -m benchmarks.ack_latency [--requests 4000] [--senders 20] [--database-url URL]
+
+Each server runs in a child process (`--serve real|bare`), so its peak RSS is its own and the load
+generator's CPU is not counted against it. The child prints its URL as a line of JSON, serves until its
+stdin closes, then prints its peak RSS (and, for the real app, how many shares were stored and posted).
+Exits 1 if a target is missed, a request failed or a share was lost. See BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import logging
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bot.sandbox import BOT_TOKEN, SIGNING_SECRET
+from bot.simulate import APP_ID, TEAM_ID, sign
+
+WARMUP = 100
+TARGET_P99_MS = 100.0
+TARGET_RATIO = 1.5
+DRAIN_SECONDS = 120  # how long the real app may take to finish storing and posting after the last ack
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+# ---- the server processes ---------------------------------------------------------------------------
+
+
+def serve(kind: str, database_url: str | None, threads: int) -> None:
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is 4": expected here
+    with tempfile.TemporaryDirectory() as scratch:
+        if kind == "real":
+            serve_real(database_url or f"sqlite:///{scratch}/bench.db", threads)
+        else:
+            serve_bare(threads)
+
+
+def serve_real(database_url: str, threads: int) -> None:
+    from sqlalchemy import func, select
+
+    from bot.sandbox import Sandbox
+    from storage.models import Share
+
+    def counts() -> tuple[int, int]:
+        with sandbox.sessions() as session:
+            return session.execute(select(func.count(Share.id), func.count(Share.message_ts))).one()
+
+    sandbox = Sandbox(database_url, threads=threads).start()
+    before = counts()[0]
+    announce_and_wait(sandbox.url, sandbox.slack.url)
+    deadline, stored, posted = time.monotonic() + DRAIN_SECONDS, -1, -2
+    while time.monotonic() < deadline:  # background work is done when every share is posted and none arrive
+        time.sleep(0.5)
+        previous, (stored, posted) = stored, counts()
+        if stored == previous and stored == posted:
+            break
+    report(stored=stored - before, posted=posted - before)
+    sandbox.stop()
+
+
+def serve_bare(threads: int) -> None:
+    from slack_bolt import App
+    from slack_sdk import WebClient
+    from sqlalchemy import create_engine
+
+    from bot.local_slack import LocalSlack
+    from bot.server import make_server, make_wsgi_app, server_url
+
+    slack = LocalSlack().start()  # answers the auth.test Bolt makes on the first request
+    app = App(
+        signing_secret=SIGNING_SECRET,
+        client=WebClient(token=BOT_TOKEN, base_url=slack.url),
+        token_verification_enabled=False,
+        listener_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener"),
+    )
+    app.command("/share")(lambda ack: ack())
+    server = make_server(make_wsgi_app(app, create_engine("sqlite://")), host="127.0.0.1", port=0, threads=threads)
+    threading.Thread(target=server.run, daemon=True).start()
+    announce_and_wait(server_url(server), slack.url)
+    report()
+    server.close()
+    slack.stop()
+
+
+def announce_and_wait(url: str, slack_url: str) -> None:
+    print(json.dumps({"url": url, "slack": slack_url}), flush=True)
+    sys.stdin.read()  # the load generator closes our stdin when it has finished
+
+
+def report(**extra: int) -> None:
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(json.dumps({"peak_rss_mib": peak_kib / 1024, **extra}), flush=True)
+
+
+# ---- the load generator -----------------------------------------------------------------------------
+
+
+def share_body(n: int, slack_url: str) -> bytes:
+    """A /share slash command as Slack sends it (see bot.simulate.SlackSimulator.command)."""
+    fields = {
+        "token": "verification-token-unused",
+        "team_id": TEAM_ID,
+        "team_domain": "example",
+        "channel_id": "C_PRACTICE",
+        "channel_name": "practice",
+        "user_id": f"U_SENDER{n % 20}",
+        "user_name": f"sender{n % 20}",
+        "command": "/share",
+        "text": f"Moved the drop-in to after school and twice as many families came, round {n} #attendance",
+        "api_app_id": APP_ID,
+        "response_url": slack_url.removesuffix("api/") + f"response/{n}",
+        "trigger_id": f"trigger.bench.{n}",
+    }
+    return urllib.parse.urlencode(fields).encode()
+
+
+def load(url: str, slack_url: str, *, count: int, senders: int, first: int = 0) -> tuple[list[float], int, float]:
+    """Send `count` signed /share commands from `senders` keep-alive connections: (latencies, errors, seconds)."""
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    numbers = itertools.count(first)  # shared by the senders: next() on itertools.count is atomic
+
+    def sender() -> tuple[list[float], int]:
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        latencies, errors = [], 0
+        while (n := next(numbers)) < first + count:
+            body = share_body(n, slack_url)
+            headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SIGNING_SECRET, body)}
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/slack/events", body, headers)
+                response = connection.getresponse()
+                response.read()
+                errors += response.status != 200
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                connection.close()  # http.client reconnects on the next request
+            latencies.append(time.perf_counter() - started)
+        connection.close()
+        return latencies, errors
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=senders) as pool:
+        results = [future.result() for future in [pool.submit(sender) for _ in range(senders)]]
+    seconds = time.perf_counter() - started
+    return [x for latencies, _ in results for x in latencies], sum(errors for _, errors in results), seconds
+
+
+def measure(kind: str, args: argparse.Namespace) -> dict:
+    """Start a server of this kind in a child process, warm it up, measure it, and collect its report."""
+    command = [sys.executable, "-m", "benchmarks.ack_latency", "--serve", kind, "--threads", str(args.threads)]
+    command += ["--database-url", args.database_url] if args.database_url else []
+    child = subprocess.Popen(command, cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        where = json.loads(child.stdout.readline())
+        load(where["url"], where["slack"], count=WARMUP, senders=args.senders)
+        latencies, errors, seconds = load(
+            where["url"], where["slack"], count=args.requests, senders=args.senders, first=WARMUP
+        )
+        out, _ = child.communicate(timeout=DRAIN_SECONDS + 30)  # closes stdin: the child reports and exits
+    finally:
+        if child.poll() is None:
+            child.kill()
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    ms = {f"p{p}": cuts[p - 1] * 1000 for p in (50, 90, 99)} | {"max": max(latencies) * 1000}
+    return {**ms, "rps": len(latencies) / seconds, "errors": errors, **json.loads(out.splitlines()[-1])}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=4000, help="measured requests per app (after warm-up)")
+    parser.add_argument("--senders", type=int, default=20, help="concurrent senders, one connection each")
+    parser.add_argument("--database-url", help="for the real app; default: a new SQLite file in a temp dir")
+    parser.add_argument("--threads", type=int, default=16, help="waitress and listener threads in each server")
+    parser.add_argument("--serve", choices=["real", "bare"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.database_url, args.threads)
+        return 0
+
+    bare, real = measure("bare", args), measure("real", args)
+    print(f"/share ack latency: {args.requests} requests, {args.senders} senders, {args.threads} server threads")
+    print(f"{'app':<6}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>8}{'errors':>8}{'peak MiB':>10}")
+    for name, r in (("bare", bare), ("real", real)):
+        row = f"{r['p50']:9.1f}{r['p90']:9.1f}{r['p99']:9.1f}{r['max']:9.1f}{r['rps']:8.0f}{r['errors']:8d}"
+        print(f"{name:<6}{row}{r['peak_rss_mib']:10.1f}")
+    print(f"real/bare: p50 x{real['p50'] / bare['p50']:.2f}, p99 x{real['p99'] / bare['p99']:.2f}")
+    sent = WARMUP + args.requests
+    print(f"real app stored {real['stored']} of {sent} shares and posted {real['posted']}")
+
+    missed = []
+    if real["p99"] >= TARGET_P99_MS:
+        missed.append(f"p99 {real['p99']:.1f} ms is not under {TARGET_P99_MS:.0f} ms")
+    if real["p99"] > TARGET_RATIO * bare["p99"]:
+        missed.append(f"p99 is {real['p99'] / bare['p99']:.2f} times the bare app's (target {TARGET_RATIO})")
+    if real["errors"] or bare["errors"]:
+        missed.append(f"{real['errors'] + bare['errors']} requests were not answered 200")
+    if real["stored"] != sent or real["posted"] != sent:
+        missed.append(f"{sent} shares sent but {real['stored']} stored and {real['posted']} posted")
+    for problem in missed:
+        print(f"MISSED: {problem}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
