@@ -27,13 +27,14 @@ def create_app(
     client: WebClient,
     *,
     clock: Clock = system_clock,
-    workers: int = 16,
+    executor: ThreadPoolExecutor | None = None,
 ) -> App:
+    """The Bolt app. Work after acknowledging runs on `executor` (shut it down to drain in-flight work)."""
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=client,
         token_verification_enabled=False,  # checked lazily on the first request, so start-up never needs Slack
-        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listener"),
+        listener_executor=executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
         logger=logging.getLogger("slack_bolt"),
     )
     deps = Deps(sessions=sessions, clock=clock, tz=settings.tz)

@@ -6,6 +6,7 @@ One way to run the whole app without Slack, shared by the demo, the tests and th
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.app import create_app, system_clock
 from bot.config import Settings
@@ -44,7 +45,8 @@ class Sandbox:
             migrate(self.engine)
         self.sessions = make_sessions(self.engine)
         self.client = make_client(self.settings)
-        self.app = create_app(self.settings, self.sessions, self.client, clock=clock, workers=threads)
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener")
+        self.app = create_app(self.settings, self.sessions, self.client, clock=clock, executor=self.executor)
         self.server = make_server(make_wsgi_app(self.app, self.engine), host="127.0.0.1", port=0, threads=threads)
         self.url = server_url(self.server)
         self.sim = SlackSimulator(self.url, SIGNING_SECRET, self.slack)
@@ -59,6 +61,7 @@ class Sandbox:
         self.server.close()
         self.server.task_dispatcher.shutdown()
         self._thread.join(timeout=5)
+        self.executor.shutdown(wait=True)  # let work after acknowledgements finish before Slack goes away
         self.slack.stop()
         self.engine.dispose()
 

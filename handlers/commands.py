@@ -23,8 +23,14 @@ def register(app: App, deps: Deps) -> None:
     app.command(Command.TALKS)(listener(handle_talks_command, deps))
 
 
+HELP_WORDS = {"help", "?", "-h", "--help"}
+
+
 def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     text = t.unescape(command.get("text") or "").strip()
+    if text.lower() in HELP_WORDS:
+        ack(blocks=blocks.help_blocks(), response_type="ephemeral")
+        return
     if not text:
         ack()
         context = ModalContext(channel_id=command["channel_id"]).to_json()
@@ -56,6 +62,9 @@ def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebC
 
 def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     text = t.unescape(command.get("text") or "").strip()
+    if text.lower() in HELP_WORDS:
+        ack(blocks=blocks.help_blocks(), response_type="ephemeral")
+        return
     if not text:
         ack()
         context = ModalContext(channel_id=command["channel_id"]).to_json()

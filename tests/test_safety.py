@@ -1,0 +1,139 @@
+"""Requests Slack did not sign are refused; faults lose nothing; secrets stay out of logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
+from handlers.ids import Block
+from storage.models import Share
+from tests.helpers import all_text, count, response_to
+
+ROOT = Path(__file__).parent.parent
+UNREACHABLE_DATABASE = "postgresql://postgres@127.0.0.1:9/nowhere"
+
+
+def _share_form(sim, text="Quiet room at lunch"):
+    return {
+        "token": "x",
+        "team_id": "T0001",
+        "channel_id": "C_PRACTICE",
+        "user_id": "U_AMIRA",
+        "command": "/share",
+        "text": text,
+        "response_url": sim.slack.response_url(),
+        "trigger_id": "t.1",
+    }
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        {"signed": False},
+        {"headers": {"X-Slack-Signature": "v0=" + "0" * 64}},
+        {"timestamp": int(time.time()) - 6 * 60},
+    ],
+    ids=["no signature", "wrong signature", "six minutes old"],
+)
+def test_requests_not_signed_by_slack_get_401_and_change_nothing(sandbox, how):
+    reply = sandbox.sim.post_form(_share_form(sandbox.sim), **how)
+    assert reply.status == 401
+    sandbox.slack.assert_no_call("chat.postMessage")
+    assert count(sandbox.sessions, Share) == 0
+
+
+def test_a_request_four_minutes_old_is_still_accepted(sandbox):
+    reply = sandbox.sim.post_form(_share_form(sandbox.sim), timestamp=int(time.time()) - 4 * 60)
+    assert reply.status == 200
+    sandbox.slack.wait_for("chat.postMessage")
+
+
+def test_health_reports_the_database(sandbox):
+    with urllib.request.urlopen(sandbox.url + "/healthz") as response:
+        health = json.loads(response.read())
+    assert response.status == 200
+    assert health["ok"] is True and health["database"]["revision"] == "0001"
+    assert health["database"]["dialect"] in ("sqlite", "postgresql")
+
+
+@pytest.fixture
+def no_database(clock):
+    with Sandbox(UNREACHABLE_DATABASE, clock=clock, migrate_schema=False) as running:
+        yield running
+
+
+def test_health_is_503_when_the_database_is_unreachable(no_database):
+    with pytest.raises(urllib.error.HTTPError) as failure:
+        urllib.request.urlopen(no_database.url + "/healthz")
+    assert failure.value.code == 503
+    assert json.loads(failure.value.read())["database"]["ok"] is False
+
+
+def test_quick_share_with_the_database_down_says_it_was_not_saved_and_gives_the_text_back(no_database):
+    reply, url = no_database.sim.command("/share", "Our homework club idea & more")
+    assert reply.status == 200 and reply.seconds < 3
+    told = response_to(no_database.slack, url, timeout=8).args
+    shown = all_text(told["blocks"])
+    assert told["response_type"] == "ephemeral"
+    assert "*not* been shared" in shown and "Our homework club idea &amp; more" in shown
+    no_database.slack.assert_no_call("chat.postMessage")
+    reply, _ = no_database.sim.command("/talks", "help")  # the server keeps running
+    assert reply.status == 200
+
+
+def test_share_form_with_the_database_down_keeps_the_words_in_the_form(no_database):
+    no_database.sim.command("/share", "")
+    view = no_database.slack.wait_for("views.open")[0].args["view"]
+    values = {Block.TITLE: "Walking bus", Block.BODY: "Parents walk a route", Block.CONSENT: True}
+    answer = no_database.sim.submit(view, values, user="U_AMIRA")
+    assert answer.seconds < 3
+    assert "couldn't save this" in answer.json()["errors"][Block.BODY]
+
+
+def test_serve_without_a_token_stops_with_one_sentence_naming_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["SLACK_SIGNING_SECRET"] = "s"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("programme-talks: SLACK_BOT_TOKEN is not set")
+    assert result.stderr.count("\n") == 1
+
+
+def test_serve_without_a_signing_secret_names_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["SLACK_BOT_TOKEN"] = "xoxb-1"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET is not set" in result.stderr
+
+
+def test_tokens_and_secrets_never_reach_the_logs(sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    sandbox.slack.fail("chat.postMessage", status=500)
+    sandbox.sim.command("/share", "Holiday club")
+    sandbox.slack.wait_for("chat.postMessage", count=2)
+    sandbox.slack.wait_for("chat.getPermalink")
+    sandbox.sim.post_form(_share_form(sandbox.sim), signed=False)
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    assert "chat.postMessage" in logged  # the client really logged at debug level
+    assert BOT_TOKEN not in logged and SIGNING_SECRET not in logged
+
+
+def test_settings_never_print_their_secrets():
+    from bot.config import Settings
+
+    settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "hush"})
+    assert "xoxb-very-secret" not in repr(settings) and "hush" not in repr(settings)
