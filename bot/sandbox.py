@@ -50,7 +50,15 @@ class Sandbox:
         self.server = make_server(make_wsgi_app(self.app, self.engine), host="127.0.0.1", port=0, threads=threads)
         self.url = server_url(self.server)
         self.sim = SlackSimulator(self.url, SIGNING_SECRET, self.slack)
-        self._thread = threading.Thread(target=self.server.run, name="sandbox-server", daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="sandbox-server", daemon=True)
+
+    def _serve(self) -> None:
+        # waitress's own run() loops until its socket is closed from another thread, which races with select();
+        # looping here lets the server close itself, in its own thread, once asked to stop.
+        while not self._stopping.is_set():
+            self.server.asyncore.loop(timeout=0.05, map=self.server._map, count=1)
+        self.server.close()
 
     def start(self) -> Sandbox:
         self.slack.start()
@@ -58,9 +66,9 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        self.server.close()
-        self.server.task_dispatcher.shutdown()
+        self._stopping.set()
         self._thread.join(timeout=5)
+        self.server.task_dispatcher.shutdown()
         self.executor.shutdown(wait=True)  # let work after acknowledgements finish before Slack goes away
         self.slack.stop()
         self.engine.dispose()
