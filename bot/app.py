@@ -10,8 +10,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.scheduler import DigestRunner
 from handlers import actions, commands, events, views
-from handlers.context import Clock, Deps
+from handlers.context import Clock, Deps, DigestDesk
 from storage.db import Sessions
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def create_app(
     *,
     clock: Clock = system_clock,
     executor: ThreadPoolExecutor | None = None,
+    digests: DigestDesk | None = None,
 ) -> App:
     """The Bolt app. Work after acknowledging runs on `executor` (shut it down to drain in-flight work)."""
     app = App(
@@ -37,7 +39,8 @@ def create_app(
         listener_executor=executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
         logger=logging.getLogger("slack_bolt"),
     )
-    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz)
+    digests = digests or DigestRunner(sessions, client, settings.tz, clock=clock)
+    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz, digests=digests)
     for module in (commands, actions, views, events):
         module.register(app, deps)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
+import signal
 import sys
+import threading
 
 from bot import logs
 from bot.config import ConfigError, Settings, redact_url
@@ -18,12 +21,26 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="serve Slack's requests on /slack/events (and /healthz)")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--no-scheduler", action="store_true", help="web only: another process runs the scheduler")
+    commands.add_parser("scheduler", help="run the scheduler alone (digests), without serving Slack's requests")
+    run_due = commands.add_parser("run-due", help="do once everything the scheduler would have done by a moment")
+    run_due.add_argument(
+        "--at",
+        type=_moment,
+        default=None,
+        metavar="ISO-TIMESTAMP",
+        help="the moment to run as (default: now); without a zone, the workspace's time zone",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("demo", help="play a short scene against a local Slack stand-in; no Slack account needed")
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
-            return serve_command(args.host, args.port)
+            return serve_command(args.host, args.port, scheduler=not args.no_scheduler)
+        if args.command == "scheduler":
+            return scheduler_command()
+        if args.command == "run-due":
+            return run_due_command(args.at)
         if args.command == "migrate":
             return migrate_command()
         if args.command == "demo":
@@ -46,26 +63,89 @@ def migrate_command() -> int:
     return 0
 
 
-def serve_command(host: str, port: int) -> int:
-    from bot.app import create_app
-    from bot.server import make_server, make_wsgi_app, server_url
+def _moment(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO timestamp such as 2026-11-30T09:00") from error
+    return moment
+
+
+def _runtime(settings: Settings):
+    """The pieces every long-running command shares: engine, sessions, Slack client, digest runner."""
+    from bot.app import system_clock
+    from bot.scheduler import DigestRunner
     from bot.slack import make_client
     from storage.db import make_engine, make_sessions, migrate
 
-    settings = Settings.from_env()
-    logs.configure(logging.INFO, settings.slack_bot_token, settings.slack_signing_secret)
     engine = make_engine(settings.database_url)
     if engine.dialect.name == "sqlite":
         migrate(engine)
-    app = create_app(settings, make_sessions(engine), make_client(settings))
+    sessions, client = make_sessions(engine), make_client(settings)
+    return engine, sessions, client, DigestRunner(sessions, client, settings.tz, clock=system_clock)
+
+
+def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
+    from bot.app import create_app
+    from bot.scheduler import start_scheduler
+    from bot.server import make_server, make_wsgi_app, server_url
+
+    settings = Settings.from_env()
+    logs.configure(logging.INFO, settings.slack_bot_token, settings.slack_signing_secret)
+    engine, sessions, client, runner = _runtime(settings)
+    app = create_app(settings, sessions, client, digests=runner)
     server = make_server(make_wsgi_app(app, engine), host=host, port=port)
-    log.info("serving Slack on %s/slack/events (database %s)", server_url(server), redact_url(settings.database_url))
+    background = start_scheduler(runner, engine) if scheduler else None
+    log.info(
+        "serving Slack on %s/slack/events (database %s, scheduler %s)",
+        server_url(server),
+        redact_url(settings.database_url),
+        "on" if background else "off",
+    )
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+        if background:
+            background.shutdown(wait=True)
+    return 0
+
+
+def scheduler_command() -> int:
+    from bot.scheduler import start_scheduler
+
+    settings = Settings.from_env()
+    logs.configure(logging.INFO, settings.slack_bot_token, settings.slack_signing_secret)
+    engine, _sessions, _client, runner = _runtime(settings)
+    background = start_scheduler(runner, engine)
+    log.info("scheduler running (database %s); Ctrl-C stops it", redact_url(settings.database_url))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        background.shutdown(wait=True)
+    return 0
+
+
+def run_due_command(at: dt.datetime | None) -> int:
+    settings = Settings.from_env()
+    logs.configure(logging.WARNING, settings.slack_bot_token, settings.slack_signing_secret)
+    _engine, _sessions, _client, runner = _runtime(settings)
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=settings.tz)
+    moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    lines = runner.run_due(moment)
+    print(
+        f"run-due at {moment.astimezone(settings.tz):%Y-%m-%d %H:%M %Z}: "
+        + (f"{len(lines)} thing{'s' if len(lines) != 1 else ''} done" if lines else "nothing to do")
+    )
+    for line in lines:
+        print(f"  {line}")
     return 0
 
 

@@ -119,6 +119,7 @@ class LocalSlack:
         port: int = 0,
         posts_per_second_per_channel: float | None = None,
         users: dict[str, dict] | None = None,
+        latency: float = 0.0,
     ) -> None:
         self._server = _Server((host, port), _Handler)
         self._server.stand_in = self
@@ -126,6 +127,7 @@ class LocalSlack:
         self._base = f"http://{host}:{self._server.server_address[1]}"
         self.url = f"{self._base}/api/"
         self._min_gap = 1 / posts_per_second_per_channel if posts_per_second_per_channel else 0.0
+        self.latency = latency  # seconds each Web API call takes before it is answered (a slow Slack)
         self._condition = threading.Condition()
         self._calls: list[Call] = []
         self._faults: list[_Fault] = []
@@ -313,6 +315,8 @@ class LocalSlack:
         url = urlsplit(path)
         kind, _, rest = url.path.strip("/").partition("/")
         address, token = self._base + url.path, None
+        if self.latency and kind == "api":
+            time.sleep(self.latency)
         if kind == "upload":
             args: dict[str, Any] = {"url": address, "file_id": rest, "size": len(body)}
         else:

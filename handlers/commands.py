@@ -7,9 +7,9 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain import text as t
-from handlers import blocks
+from handlers import blocks, digests, roles
 from handlers.capture import ephemeral, post_request, post_share
-from handlers.context import Deps, ModalContext, listener
+from handlers.context import Deps, ModalContext, TalksRequest, TalksVerb, listener
 from handlers.ids import Command
 from storage import queries as q
 from storage.search import search
@@ -96,20 +96,30 @@ def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: Web
 def handle_talks_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     words = t.unescape(command.get("text") or "").split(maxsplit=1)
     verb = words[0].lower() if words else "help"
-    rest = words[1] if len(words) > 1 else ""
-    if verb == "help":
-        ack(blocks=blocks.help_blocks(), response_type="ephemeral")
-    elif verb == "search":
-        if not rest.strip():
-            ack(
-                text="What should I look for? For example: `/talks search attendance parents`",
-                response_type="ephemeral",
-            )
-            return
-        ack()
-        respond(blocks=_search(deps, command["team_id"], rest), response_type="ephemeral")
-    else:
-        ack(text=blocks.usage_text(verb), response_type="ephemeral")
+    rest = words[1].strip() if len(words) > 1 else ""
+    talks_verbs().get(verb, _usage)(TalksRequest(ack, command, respond, client, deps, verb, rest))
+
+
+def talks_verbs() -> dict[str, TalksVerb]:
+    return {"help": _help, "search": _search_verb, **roles.VERBS, **digests.VERBS}
+
+
+def _help(request: TalksRequest) -> None:
+    request.ack(blocks=blocks.help_blocks(), response_type="ephemeral")
+
+
+def _usage(request: TalksRequest) -> None:
+    request.ack(text=blocks.usage_text(request.verb), response_type="ephemeral")
+
+
+def _search_verb(request: TalksRequest) -> None:
+    if not request.rest:
+        request.ack(
+            text="What should I look for? For example: `/talks search attendance parents`", response_type="ephemeral"
+        )
+        return
+    request.ack()
+    request.respond(blocks=_search(request.deps, request.command["team_id"], request.rest), response_type="ephemeral")
 
 
 def _search(deps: Deps, team_id: str, words: str) -> list:

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from storage.db import Sessions
@@ -16,11 +17,20 @@ Clock = Callable[[], dt.datetime]
 log = logging.getLogger("programme_talks.handlers")
 
 
+class DigestDesk(Protocol):
+    """What handlers may ask of the digest runner (bot.scheduler.DigestRunner), handed in by create_app."""
+
+    def preview(self, team_id: str, channel_id: str, now: dt.datetime) -> list: ...
+
+    def post_now(self, team_id: str, channel_id: str, now: dt.datetime) -> str: ...
+
+
 @dataclass(frozen=True)
 class Deps:
     sessions: Sessions
     clock: Clock
     tz: ZoneInfo
+    digests: DigestDesk | None = None
 
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()
@@ -65,3 +75,31 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
 
     run.__name__ = handler.__name__
     return run
+
+
+@dataclass(frozen=True)
+class TalksRequest:
+    """One `/talks <verb> <rest>` command, parsed, with what a verb needs to answer it."""
+
+    ack: Callable[..., None]
+    command: dict
+    respond: Callable[..., None]
+    client: object  # slack_sdk.WebClient
+    deps: Deps
+    verb: str
+    rest: str
+
+    @property
+    def team_id(self) -> str:
+        return self.command["team_id"]
+
+    @property
+    def user_id(self) -> str:
+        return self.command["user_id"]
+
+    def say(self, text: str) -> None:
+        """Answer only the person who typed the command (after ack)."""
+        self.respond(text=text, response_type="ephemeral")
+
+
+TalksVerb = Callable[[TalksRequest], None]

@@ -42,6 +42,8 @@ class Block(StrEnum):
 
 class Event(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
+    REACTION_ADDED = "reaction_added"
+    REACTION_REMOVED = "reaction_removed"
 
 
 # action_id of the single input inside each block: the block_id with "_input" appended.

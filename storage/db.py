@@ -18,8 +18,9 @@ Sessions = sessionmaker[Session]
 def make_engine(url: str, **options) -> Engine:
     """An engine tuned for a chat app: short connect timeouts so Slack is answered in time."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 2}, **options)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -27,11 +28,20 @@ def make_engine(url: str, **options) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, begin transactions, so savepoints (begin_nested) work as
+    # documented; see _sqlite_begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=2000")
+    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # IMMEDIATE takes the write lock up front, so two writers wait for each other (busy_timeout) instead of
+    # one failing with "database is locked" when it upgrades a read to a write.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessions(engine: Engine) -> Sessions:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -33,8 +34,28 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every database (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database: use an aware one")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 def _ts() -> Mapped[dt.datetime]:
-    return mapped_column(DateTime(timezone=True))
+    return mapped_column(UTCDateTime())
 
 
 class Share(Base):
@@ -107,3 +128,120 @@ class CollabOffer(Base):
     request: Mapped[CollabRequest] = relationship(back_populates="offers")
 
     __table_args__ = (UniqueConstraint("request_id", "user_id"),)
+
+
+class WorkspaceSettings(Base):
+    """Per-workspace choices made in Slack (the highlight emoji)."""
+
+    __tablename__ = "workspace_settings"
+
+    team_id: Mapped[str] = mapped_column(TeamId, primary_key=True)
+    highlight_emoji: Mapped[str] = mapped_column(String(100), default="star")
+    updated_at: Mapped[dt.datetime] = _ts()
+
+
+class Role(Base):
+    """A champion or leader appointed in a workspace."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    user_id: Mapped[str] = mapped_column(SlackId)
+    role: Mapped[str] = mapped_column(String(16))  # "champion" | "leader"
+    appointed_by: Mapped[str] = mapped_column(SlackId)
+    created_at: Mapped[dt.datetime] = _ts()
+
+    __table_args__ = (UniqueConstraint("team_id", "role", "user_id"),)
+
+
+class Reaction(Base):
+    """Someone's emoji reaction on a share the app posted: appreciation, and for leaders, highlights."""
+
+    __tablename__ = "reactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    share_id: Mapped[int] = mapped_column(ForeignKey("shares.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(SlackId)
+    emoji: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = _ts()
+
+    __table_args__ = (UniqueConstraint("share_id", "user_id", "emoji"),)
+
+
+class Highlight(Base):
+    """A leader singled out a share by reacting with the highlight emoji."""
+
+    __tablename__ = "highlights"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    share_id: Mapped[int] = mapped_column(ForeignKey("shares.id", ondelete="CASCADE"))
+    leader_id: Mapped[str] = mapped_column(SlackId)
+    created_at: Mapped[dt.datetime] = _ts()
+
+    __table_args__ = (
+        UniqueConstraint("share_id", "leader_id"),
+        Index("ix_highlights_team_created", "team_id", "created_at"),
+    )
+
+
+class ProcessedEvent(Base):
+    """Events already applied, so Slack's retries of the same event_id change nothing twice."""
+
+    __tablename__ = "processed_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    event_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = _ts()
+
+    __table_args__ = (UniqueConstraint("team_id", "event_id"),)
+
+
+class DigestSubscription(Base):
+    """A channel that receives digests on a schedule (see domain.schedule for the words)."""
+
+    __tablename__ = "digest_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    channel_id: Mapped[str] = mapped_column(SlackId)
+    schedule: Mapped[str] = mapped_column(String(64))  # Schedule.to_text(), e.g. "weekly mon 09:00"
+    active: Mapped[bool] = mapped_column(default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(SlackId)
+    created_at: Mapped[dt.datetime] = _ts()
+    updated_at: Mapped[dt.datetime] = _ts()
+
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+
+class Delivery(Base):
+    """The delivery ledger: one row per thing that must be posted once (a digest for a period, a nudge).
+
+    The row is claimed (status "posting") in its own transaction before anything is posted; the unique
+    constraint means a second scheduler, a restart or a hand-run can never claim the same one again.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    kind: Mapped[str] = mapped_column(String(32))  # "digest" | "champion_digest" | ...
+    target: Mapped[str] = mapped_column(String(64))  # channel or user id
+    period_key: Mapped[str] = mapped_column(String(64))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("digest_subscriptions.id", ondelete="SET NULL"))
+    scheduled_for: Mapped[dt.datetime] = _ts()
+    status: Mapped[str] = mapped_column(String(16))  # posting | delivered | failed | skipped | unconfirmed
+    claimed_at: Mapped[dt.datetime] = _ts()
+    finished_at: Mapped[dt.datetime | None] = _ts()
+    error: Mapped[str | None] = mapped_column(String(200))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "target", "period_key"),
+        Index("ix_deliveries_team_status", "team_id", "status"),
+        Index("ix_deliveries_subscription_scheduled", "subscription_id", "scheduled_for"),
+    )

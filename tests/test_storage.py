@@ -17,9 +17,9 @@ NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
 
 def _ours(obj, name, type_, reflected, compare_to) -> bool:
     """Leave out what only the migrations create on purpose: full-text tables, triggers' targets and indexes."""
-    if type_ == "table" and (name.startswith("search_fts") or name == "alembic_version"):
+    if type_ == "table" and (name.startswith(("search_fts", "apscheduler_")) or name == "alembic_version"):
         return False
-    return not (type_ == "index" and name and name.startswith("fts_"))
+    return not (type_ == "index" and name and name.startswith(("fts_", "ix_apscheduler_")))
 
 
 def test_migrations_build_exactly_the_models(database_url):
@@ -63,3 +63,29 @@ def test_search_follows_edits_and_deletes(database_url):
 def test_search_terms_keep_only_words():
     assert search_terms('"attendance* AND (NEAR parents) -- ; x') == ["attendance", "and", "near", "parents"]
     assert search_terms("!!!") == []
+
+
+def test_a_refused_claim_inside_a_transaction_leaves_the_rest_of_it_undecided(database_url):
+    from storage import ledger
+
+    sessions = make_sessions(make_engine(database_url))
+    first = dict(team_id="T1", kind="digest", target="C1", period_key="2026-11-30T09:00", scheduled_for=NOW, now=NOW)
+    with sessions.begin() as session:
+        assert ledger.claim(session, **first) is not None
+    session = sessions()
+    with session.begin():
+        q.add_share(session, team_id="T1", author_id="U1", channel_id="C1", body="Not kept", now=NOW)
+        assert ledger.claim(session, **first) is None  # the savepoint rolls back, not the transaction
+        session.rollback()
+    with sessions() as session:
+        assert search(session, team_id="T1", words="kept").order == []
+
+
+def test_datetimes_come_back_aware_in_utc(database_url):
+    sessions = make_sessions(make_engine(database_url))
+    local = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    with sessions.begin() as session:
+        share_id = q.add_share(session, team_id="T1", author_id="U1", channel_id="C1", body="x", now=local).id
+    with sessions() as session:
+        created = q.get_share(session, team_id="T1", share_id=share_id).created_at
+    assert created == local and created.tzinfo is not None and created.utcoffset() == dt.timedelta(0)

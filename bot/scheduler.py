@@ -1,0 +1,304 @@
+"""Digests on schedule, each posted exactly once.
+
+`DigestRunner.run_due(now)` does everything due by `now` that is not yet done: the CLI's `run-due`, and
+APScheduler's one job, call it. The delivery ledger (storage.ledger) decides what is done, so a restart, a
+second scheduler or a hand-run never posts a digest twice. APScheduler only wakes us up: its single job
+("run-due", stable id, replace_existing) is kept in the app's own database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from domain.digest import Attention, Undelivered, compose
+from domain.schedule import Schedule, parse_schedule, period_key, previous_run, runs_between
+from handlers import blocks
+from handlers.context import Clock
+from handlers.digest_blocks import digest_blocks, digest_text
+from handlers.publish import NotPosted, post_message
+from storage import ledger, roles
+from storage.db import Sessions
+from storage.digests import digest_input, unanswered_requests
+
+log = logging.getLogger(__name__)
+
+LATE_LIMIT = dt.timedelta(hours=6)  # a digest found later than this after its time is skipped, and champions told
+LOOKBACK = dt.timedelta(days=8)  # how far back a run looks for missed digests
+STALE_CLAIM = dt.timedelta(minutes=15)  # a claim older than this belongs to a run that stopped
+UNANSWERED_AFTER = dt.timedelta(days=7)
+GONE = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked"}
+CHANNEL, CHAMPION = "digest", "champion_digest"
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str  # CHANNEL or CHAMPION
+    team_id: str
+    target: str  # channel or champion user id
+    subscription_id: int | None
+    channel_id: str
+    schedule: Schedule
+    slot: dt.datetime
+    key: str
+    retry_id: int | None = None
+    manual: bool = False  # `/talks digest now`: always posted, and champions are not messaged
+
+
+class DigestRunner:
+    def __init__(self, sessions: Sessions, client: WebClient, tz: ZoneInfo, *, clock: Clock, workers: int = 16):
+        self.sessions, self.client, self.tz, self.clock, self.workers = sessions, client, tz, clock, workers
+
+    def run_due(self, now: dt.datetime | None = None) -> list[str]:
+        """Do, once, everything due by `now` that has not been done; return a line for each thing done."""
+        now = now or self.clock()
+        lines: list[str] = []
+        jobs = self._plan(now, lines)
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="digest") as pool:
+            for done in pool.map(lambda job: self._deliver(job, now), jobs):
+                lines.extend(done)
+        return lines
+
+    # ---- planning: what is due ------------------------------------------------------------------------------
+
+    def _plan(self, now: dt.datetime, lines: list[str]) -> list[Job]:
+        with self.sessions.begin() as session:
+            if stale := ledger.abandon_stale_claims(session, claimed_before=now - STALE_CLAIM, now=now):
+                lines.append(f"marked {stale} interrupted deliveries as unconfirmed (they are not posted again)")
+            subscriptions = ledger.list_active_subscriptions(session)
+            done = ledger.ledger_keys(session, subscription_ids=[s.id for s in subscriptions], since=now - LOOKBACK)
+            retries = ledger.retryable(session, not_before=now - LATE_LIMIT)
+            by_id = {s.id: s for s in subscriptions}
+            jobs = [
+                Job(
+                    r.kind,
+                    r.team_id,
+                    r.target,
+                    s.id,
+                    s.channel_id,
+                    parse_schedule(s.schedule),
+                    r.scheduled_for,
+                    r.period_key,
+                    retry_id=r.id,
+                )
+                for r in retries
+                if (s := by_id.get(r.subscription_id)) is not None
+            ]
+            for subscription in subscriptions:
+                schedule = parse_schedule(subscription.schedule)
+                start = max(subscription.created_at, now - LOOKBACK)
+                for slot in runs_between(schedule, start, now, self.tz):
+                    key = period_key(schedule, slot, self.tz)
+                    if (subscription.id, key) in done:
+                        continue
+                    if now - slot > LATE_LIMIT:
+                        ledger.claim(
+                            session,
+                            team_id=subscription.team_id,
+                            kind=CHANNEL,
+                            target=subscription.channel_id,
+                            period_key=key,
+                            scheduled_for=slot,
+                            now=now,
+                            subscription_id=subscription.id,
+                            status=ledger.SKIPPED,
+                        )
+                        lines.append(f"skipped {subscription.channel_id} {key}: {_hours(now - slot)} late")
+                        continue
+                    jobs.append(
+                        Job(
+                            CHANNEL,
+                            subscription.team_id,
+                            subscription.channel_id,
+                            subscription.id,
+                            subscription.channel_id,
+                            schedule,
+                            slot,
+                            key,
+                        )
+                    )
+        return jobs
+
+    # ---- delivering one thing ------------------------------------------------------------------------------
+
+    def _deliver(self, job: Job, now: dt.datetime) -> list[str]:
+        with self.sessions.begin() as session:
+            delivery_id = self._claim(session, job, now)
+            if delivery_id is None:
+                return []  # another run has it
+            since = ledger.last_digest_moment(session, subscription_id=job.subscription_id, before=job.slot)
+            since = since or previous_run(job.schedule, job.slot, self.tz) or job.slot - dt.timedelta(days=7)
+            data = digest_input(session, team_id=job.team_id, since=since, until=job.slot)
+            attention = self._attention(session, job, now) if job.kind == CHAMPION else None
+            champions = roles.list_roles(session, team_id=job.team_id, role="champion") if job.kind == CHANNEL else []
+            champions = [] if job.manual else champions
+        digest = compose(data, now=job.slot)
+        if job.kind == CHANNEL and digest.is_empty and job.schedule.quiet == "skip" and not job.manual:
+            self._finish(delivery_id, ledger.QUIET, now)
+            return [f"nothing new for {job.channel_id} {job.key}: quiet, not posted"]
+        result = post_message(
+            self.client, job.target, digest_blocks(digest, tz=self.tz, attention=attention), digest_text(digest)
+        )
+        if not isinstance(result, NotPosted):
+            self._finish(delivery_id, ledger.DELIVERED, now, message_ts=result.ts)
+            lines = [f"posted {'digest to' if job.kind == CHANNEL else 'champion digest to'} {job.target} {job.key}"]
+            for champion in champions:
+                lines += self._deliver(
+                    Job(
+                        CHAMPION,
+                        job.team_id,
+                        champion,
+                        job.subscription_id,
+                        job.channel_id,
+                        job.schedule,
+                        job.slot,
+                        job.key,
+                    ),
+                    now,
+                )
+            return lines
+        if result.error in GONE and job.kind == CHANNEL:
+            self._finish(delivery_id, ledger.FAILED, now, error=result.error)
+            self._pause(job, result.error, now, champions)
+            return [f"could not post to {job.channel_id} {job.key}: {result.error}; paused and champions told"]
+        status = ledger.FAILED if result.error in GONE else ledger.RETRY
+        self._finish(delivery_id, status, now, error=result.error)
+        return [f"could not post to {job.target} {job.key}: {result.error}; {status}"]
+
+    # ---- asked for in Slack ---------------------------------------------------------------------------------
+
+    def preview(self, team_id: str, channel_id: str, now: dt.datetime) -> list:
+        """The digest this channel would get now, for the asker's eyes only; nothing is posted or recorded."""
+        with self.sessions.begin() as session:
+            subscription = ledger.get_subscription(session, team_id=team_id, channel_id=channel_id)
+            since = subscription and ledger.last_digest_moment(session, subscription_id=subscription.id, before=now)
+            data = digest_input(session, team_id=team_id, since=since or now - dt.timedelta(days=7), until=now)
+        shown = digest_blocks(compose(data, now=now), tz=self.tz)
+        note = blocks.section("_Preview: only you can see this, and nothing was posted._")
+        return [note, *shown] if len(shown) < 50 else shown
+
+    def post_now(self, team_id: str, channel_id: str, now: dt.datetime) -> str:
+        """Post this channel's digest now (once, even if asked twice in the same minute)."""
+        with self.sessions.begin() as session:
+            subscription = ledger.get_subscription(session, team_id=team_id, channel_id=channel_id)
+            schedule = parse_schedule(subscription.schedule if subscription else "weekly mon 09:00")
+            subscription_id = subscription.id if subscription else None
+        key = f"now-{now.astimezone(self.tz):%Y-%m-%dT%H:%M}"
+        job = Job(CHANNEL, team_id, channel_id, subscription_id, channel_id, schedule, now, key, manual=True)
+        lines = self._deliver(job, now)
+        if not lines:
+            return "A digest was already posted here a moment ago."
+        if lines[0].startswith("posted"):
+            return "✅ Posted the digest here."
+        return f"I couldn't post the digest here: {lines[0].split(': ', 1)[-1]}"
+
+    def _claim(self, session, job: Job, now: dt.datetime) -> int | None:
+        if job.retry_id is not None:
+            return job.retry_id if ledger.reclaim(session, delivery_id=job.retry_id, now=now) else None
+        delivery = ledger.claim(
+            session,
+            team_id=job.team_id,
+            kind=job.kind,
+            target=job.target,
+            period_key=job.key,
+            scheduled_for=job.slot,
+            now=now,
+            subscription_id=job.subscription_id,
+        )
+        return delivery.id if delivery else None
+
+    def _finish(self, delivery_id: int, status: str, now: dt.datetime, **details) -> None:
+        with self.sessions.begin() as session:
+            ledger.finish(session, delivery_id=delivery_id, status=status, now=now, **details)
+
+    def _attention(self, session, job: Job, now: dt.datetime) -> Attention:
+        unanswered, more = unanswered_requests(session, team_id=job.team_id, older_than=now - UNANSWERED_AFTER)
+        missed = ledger.undelivered(session, team_id=job.team_id, since=now - LOOKBACK)
+        return Attention(
+            unanswered=unanswered,
+            more_unanswered=more,
+            undelivered=tuple(
+                Undelivered(d.target, _reason(d.status, d.error), d.scheduled_for, skipped=d.status == ledger.SKIPPED)
+                for d in missed
+            ),
+        )
+
+    def _pause(self, job: Job, error: str, now: dt.datetime, champions: list[str]) -> None:
+        reason = _reason(ledger.FAILED, error)
+        with self.sessions.begin() as session:
+            subscription = ledger.get_subscription(session, team_id=job.team_id, channel_id=job.channel_id)
+            if subscription is not None:
+                ledger.pause_subscription(session, subscription, reason=reason, now=now)
+        notice = blocks.section(
+            f"⚠️ I couldn't post the digest in <#{job.channel_id}>: {reason}. I've paused that channel's digest. "
+            f"To start it again, invite me there and type `/talks digest here {job.schedule.to_text()}`."
+        )
+        for champion in champions:
+            post_message(self.client, champion, [notice], "A channel's digest could not be delivered")
+
+
+def _reason(status: str, error: str | None) -> str:
+    if status == ledger.SKIPPED:
+        return "the app was down for more than 6 hours around that time, so it was skipped"
+    if status == ledger.UNCONFIRMED:
+        return "the app stopped while posting it, so it may not have arrived"
+    return {
+        "channel_not_found": "the channel no longer exists or is private and I'm not in it",
+        "not_in_channel": "I'm not a member of the channel",
+        "is_archived": "the channel was archived",
+    }.get(error or "", f"Slack answered {error}" if error else "it could not be posted")
+
+
+def _hours(delta: dt.timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.1f} hours"
+
+
+# ---- APScheduler ---------------------------------------------------------------------------------------------
+
+# APScheduler keeps jobs in the database by reference ("module:function" plus plain arguments), so the live
+# runner a job needs is looked up here, in the process that runs the scheduler.
+_RUNNERS: dict[str, DigestRunner] = {}
+JOB_ID = "run-due"
+
+
+def run_due_job(name: str) -> None:
+    runner = _RUNNERS.get(name)
+    if runner is None:
+        log.warning("no digest runner registered as %s in this process", name)
+        return
+    for line in runner.run_due():
+        log.info("%s", line)
+
+
+def start_scheduler(
+    runner: DigestRunner, engine: Engine, *, every_seconds: int = 60, name: str = "default"
+) -> BackgroundScheduler:
+    """Start the one background scheduler of this process; its job lives in the app's database."""
+    _RUNNERS[name] = runner
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
+        timezone=dt.UTC,
+    )
+    scheduler.start(paused=True)
+    scheduler.add_job(
+        "bot.scheduler:run_due_job",
+        IntervalTrigger(seconds=every_seconds),
+        args=[name],
+        id=JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=every_seconds,
+        next_run_time=dt.datetime.now(dt.UTC),
+    )
+    scheduler.resume()
+    return scheduler

@@ -1,0 +1,175 @@
+"""Digest subscriptions and the delivery ledger: the database decides what has been posted, exactly once.
+
+Claims are short transactions: insert a row under the unique (team, kind, target, period) constraint, or
+move a retryable row back to "posting" with a conditional UPDATE. Whoever's statement succeeds posts; every
+other scheduler, restart or hand-run sees the row and leaves it alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Delivery, DigestSubscription
+
+POSTING, DELIVERED, RETRY, FAILED, SKIPPED, QUIET, UNCONFIRMED = (
+    "posting",
+    "delivered",
+    "retry",  # a passing fault (rate limit, 5xx, no connection): the next run tries again while it is on time
+    "failed",  # Slack said no for good (channel gone, app removed): the subscription is paused
+    "skipped",  # found too late after downtime
+    "quiet",  # nothing new, and the channel chose "quiet skip"
+    "unconfirmed",  # claimed by a run that stopped before it could record the outcome; never posted again
+)
+
+
+def get_subscription(session: Session, *, team_id: str, channel_id: str) -> DigestSubscription | None:
+    return session.scalar(
+        select(DigestSubscription).where(
+            DigestSubscription.team_id == team_id, DigestSubscription.channel_id == channel_id
+        )
+    )
+
+
+def save_subscription(
+    session: Session, *, team_id: str, channel_id: str, schedule: str, user_id: str, now: dt.datetime
+) -> DigestSubscription:
+    """Subscribe a channel, or change its schedule (and switch it back on if it was paused)."""
+    subscription = get_subscription(session, team_id=team_id, channel_id=channel_id)
+    if subscription is None:
+        subscription = DigestSubscription(team_id=team_id, channel_id=channel_id, created_at=now)
+        session.add(subscription)
+    subscription.schedule, subscription.active, subscription.disabled_reason = schedule, True, None
+    subscription.created_by, subscription.updated_at = user_id, now
+    session.flush()
+    return subscription
+
+
+def pause_subscription(
+    session: Session, subscription: DigestSubscription, *, reason: str | None, now: dt.datetime
+) -> None:
+    subscription.active, subscription.disabled_reason, subscription.updated_at = False, reason, now
+    session.flush()
+
+
+def list_active_subscriptions(session: Session) -> Sequence[DigestSubscription]:
+    """Every workspace's active subscriptions: the scheduler serves them all."""
+    return session.scalars(
+        select(DigestSubscription).where(DigestSubscription.active.is_(True)).order_by(DigestSubscription.id)
+    ).all()
+
+
+def ledger_keys(session: Session, *, subscription_ids: Sequence[int], since: dt.datetime) -> set[tuple[int, str]]:
+    """(subscription id, period key) of every digest already in the ledger since a moment, in one query."""
+    rows = session.execute(
+        select(Delivery.subscription_id, Delivery.period_key).where(
+            Delivery.kind == "digest",
+            Delivery.subscription_id.in_(subscription_ids),
+            Delivery.scheduled_for > since,
+        )
+    )
+    return {(sub_id, key) for sub_id, key in rows}
+
+
+def retryable(session: Session, *, not_before: dt.datetime) -> Sequence[Delivery]:
+    return session.scalars(select(Delivery).where(Delivery.status == RETRY, Delivery.scheduled_for >= not_before)).all()
+
+
+def claim(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    target: str,
+    period_key: str,
+    scheduled_for: dt.datetime,
+    now: dt.datetime,
+    subscription_id: int | None = None,
+    status: str = POSTING,
+) -> Delivery | None:
+    """Record that this delivery is being made; None when it already is (or was)."""
+    delivery = Delivery(
+        team_id=team_id,
+        kind=kind,
+        target=target,
+        period_key=period_key,
+        subscription_id=subscription_id,
+        scheduled_for=scheduled_for,
+        status=status,
+        claimed_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(delivery)
+    except IntegrityError:
+        return None
+    return delivery
+
+
+def reclaim(session: Session, *, delivery_id: int, now: dt.datetime) -> bool:
+    """Take a retryable delivery back for another attempt; False when another run already did."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == RETRY)
+        .values(status=POSTING, claimed_at=now)
+    )
+    return result.rowcount == 1
+
+
+def finish(
+    session: Session,
+    *,
+    delivery_id: int,
+    status: str,
+    now: dt.datetime,
+    error: str | None = None,
+    message_ts: str | None = None,
+) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status=status, finished_at=now, error=error, message_ts=message_ts)
+    )
+
+
+def abandon_stale_claims(session: Session, *, claimed_before: dt.datetime, now: dt.datetime) -> int:
+    """Claims left "posting" by a run that stopped: they may have been posted, so they are never posted again."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == POSTING, Delivery.claimed_at < claimed_before)
+        .values(status=UNCONFIRMED, finished_at=now, error="the app stopped while posting")
+    )
+    return result.rowcount
+
+
+def last_digest_moment(session: Session, *, subscription_id: int, before: dt.datetime) -> dt.datetime | None:
+    """When the channel's previous digest was made (its window ends there); None before the first."""
+    return session.scalar(
+        select(Delivery.scheduled_for)
+        .where(
+            Delivery.subscription_id == subscription_id,
+            Delivery.kind == "digest",
+            Delivery.status.in_((DELIVERED, QUIET)),
+            Delivery.scheduled_for < before,
+        )
+        .order_by(Delivery.scheduled_for.desc())
+        .limit(1)
+    )
+
+
+def undelivered(session: Session, *, team_id: str, since: dt.datetime) -> Sequence[Delivery]:
+    """Channel digests that did not arrive recently: failed, skipped after downtime, or unconfirmed."""
+    return session.scalars(
+        select(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.kind == "digest",
+            Delivery.status.in_((FAILED, SKIPPED, UNCONFIRMED, RETRY)),
+            Delivery.scheduled_for > since,
+        )
+        .order_by(Delivery.scheduled_for)
+    ).all()

@@ -1,0 +1,347 @@
+"""Digest subscriptions, and the scheduler that posts each digest exactly once (driven through the CLI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.sandbox import BOT_TOKEN, SIGNING_SECRET
+from bot.scheduler import DigestRunner, start_scheduler
+from bot.slack import make_client
+from storage.db import make_engine, make_sessions
+from storage.models import Delivery, DigestSubscription
+from tests.helpers import all_text, response_to
+from tests.test_share import _wait_until
+
+ROOT = Path(__file__).parent.parent
+LONDON = dt.timezone(dt.timedelta(0))  # for readability only; the app uses Europe/London
+ADMIN, CHAMPION, STAFF = "U_ADMIN", "U_CHAMP", "U_STAFF"
+
+
+def utc(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def env(sandbox, monkeypatch):
+    """The environment `programme-talks` would run with against this sandbox."""
+    for key, value in {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DATABASE_URL": sandbox.settings.database_url,
+        "SLACK_API_URL": sandbox.slack.url,
+        "PROGRAMME_TALKS_TZ": "Europe/London",
+    }.items():
+        monkeypatch.setenv(key, value)
+    sandbox.slack.add_user(ADMIN, is_admin=True)
+    return dict(os.environ)
+
+
+def run_due(at: str, capsys) -> str:
+    assert main(["run-due", "--at", at]) == 0
+    return capsys.readouterr().out
+
+
+def subscribe(sandbox, words: str, channel: str = "C_PRACTICE", user: str = ADMIN) -> str:
+    _, url = sandbox.sim.command("/talks", f"digest here {words}", user=user, channel=channel)
+    return response_to(sandbox.slack, url).args["text"]
+
+
+def digests_in(sandbox, channel: str) -> list[dict]:
+    return [
+        m
+        for m in sandbox.slack.messages(channel)
+        if "digest" in (m.get("text") or "").lower() and "set up" not in (m.get("text") or "")
+    ]
+
+
+def share(sandbox, text: str, user: str = STAFF, channel: str = "C_PRACTICE"):
+    sandbox.sim.command("/share", text, user=user, channel=channel)
+    sandbox.slack.wait_for("chat.postMessage", where=lambda c: text[:20] in str(c.args.get("blocks")))
+
+
+# ---- subscribing ---------------------------------------------------------------------------------------------
+
+
+def test_admin_subscribes_a_channel_and_is_told_when_the_first_digest_comes(sandbox, env):
+    answer = subscribe(sandbox, "weekly mon 09:00")
+    assert "every Monday at 09:00" in answer and "Monday 30 November at 09:00" in answer
+    announcement = sandbox.slack.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == "C_PRACTICE")[0]
+    assert "set up the Programme Talks digest" in all_text(announcement.args["blocks"])
+    _, url = sandbox.sim.command("/talks", "digest", user=STAFF)
+    assert "The next one is on Monday 30 November at 09:00" in response_to(sandbox.slack, url).args["text"]
+
+
+def test_staff_cannot_change_the_digest_and_nothing_changes(sandbox, env):
+    answer = subscribe(sandbox, "weekly mon 09:00", user=STAFF)
+    assert "Only champions and workspace admins" in answer
+    with sandbox.sessions() as session:
+        assert session.scalars(select(DigestSubscription)).all() == []
+
+
+def test_a_schedule_that_does_not_parse_gets_a_kind_example(sandbox, env):
+    answer = subscribe(sandbox, "fortnightly mon 09:00")
+    assert "weekly" in answer and "09:00" in answer
+    with sandbox.sessions() as session:
+        assert session.scalars(select(DigestSubscription)).all() == []
+
+
+def test_digest_off_stops_it(sandbox, env, capsys):
+    subscribe(sandbox, "daily 08:30")
+    _, url = sandbox.sim.command("/talks", "digest off", user=ADMIN)
+    assert "Digest stopped" in response_to(sandbox.slack, url).args["text"]
+    assert "nothing to do" in run_due("2026-11-28T08:30", capsys)
+
+
+# ---- the scheduler -------------------------------------------------------------------------------------------
+
+
+def test_weekly_digest_is_posted_at_its_time_and_only_once(sandbox, env, capsys):
+    subscribe(sandbox, "weekly mon 09:00")
+    share(sandbox, "Walking bus to school #attendance")
+    assert "nothing to do" in run_due("2026-11-30T08:59", capsys)
+    out = run_due("2026-11-30T09:00", capsys)
+    assert "posted digest to C_PRACTICE 2026-11-30T09:00" in out
+    assert "nothing to do" in run_due("2026-11-30T09:00", capsys)
+    assert "nothing to do" in run_due("2026-11-30T10:00", capsys)
+    [digest] = digests_in(sandbox, "C_PRACTICE")
+    assert "Walking bus to school" in all_text(digest["blocks"])
+    assert "What collaborative opportunities are there?" in all_text(digest["blocks"])
+    assert "posted digest to C_PRACTICE 2026-12-07T09:00" in run_due("2026-12-07T09:01", capsys)
+
+
+def test_daily_digests_come_every_day(sandbox, env, capsys):
+    subscribe(sandbox, "daily 08:30")
+    for day in (28, 29, 30):
+        assert f"2026-11-{day}T08:30" in run_due(f"2026-11-{day}T08:31", capsys)
+    assert len(digests_in(sandbox, "C_PRACTICE")) == 3
+
+
+@pytest.mark.parametrize(
+    ("subscribed", "before", "at", "key"),
+    [
+        (utc(2026, 3, 23, 12), "2026-03-29T07:59+00:00", "2026-03-29T08:00+00:00", "2026-03-29T09:00"),  # to BST
+        (utc(2026, 10, 19, 12), "2026-10-25T08:59+00:00", "2026-10-25T09:00+00:00", "2026-10-25T09:00"),  # to GMT
+    ],
+    ids=["last Sunday of March", "last Sunday of October"],
+)
+def test_weekly_digest_keeps_local_time_across_daylight_saving(
+    sandbox, env, capsys, clock, subscribed, before, at, key
+):
+    clock.set(subscribed)
+    subscribe(sandbox, "weekly sun 09:00")
+    assert "nothing to do" in run_due(before, capsys)
+    assert f"posted digest to C_PRACTICE {key}" in run_due(at, capsys)
+    assert "nothing to do" in run_due(at, capsys)
+
+
+def test_a_digest_missed_while_down_is_posted_once_if_under_six_hours_late(sandbox, env, capsys):
+    subscribe(sandbox, "weekly mon 09:00")
+    assert "posted digest to C_PRACTICE 2026-11-30T09:00" in run_due("2026-11-30T14:59", capsys)
+    assert "nothing to do" in run_due("2026-11-30T15:30", capsys)
+
+
+def test_a_digest_more_than_six_hours_late_is_skipped_recorded_and_shown_to_champions(sandbox, env, capsys):
+    sandbox.sim.command("/talks", f"champion <@{CHAMPION}>", user=ADMIN)
+    sandbox.slack.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == CHAMPION)
+    subscribe(sandbox, "weekly mon 09:00")
+    assert "skipped C_PRACTICE 2026-11-30T09:00: 7.0 hours late" in run_due("2026-11-30T16:00", capsys)
+    assert "nothing to do" in run_due("2026-11-30T16:30", capsys)
+    assert digests_in(sandbox, "C_PRACTICE") == []
+    run_due("2026-12-07T09:00", capsys)
+    dm = [m for m in sandbox.slack.messages(CHAMPION) if "attention" in all_text(m.get("blocks") or []).lower()]
+    assert dm and "skipped" in all_text(dm[-1]["blocks"])
+
+
+def test_champions_get_the_digest_by_direct_message_with_what_needs_attention(sandbox, env, capsys, clock):
+    sandbox.sim.command("/talks", f"champion <@{CHAMPION}>", user=ADMIN)
+    sandbox.slack.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == CHAMPION)
+    subscribe(sandbox, "weekly mon 09:00")
+    sandbox.sim.command("/collab", "A hall for Saturday sessions", user=STAFF)
+    sandbox.slack.wait_for("chat.postMessage", where=lambda c: "hall" in str(c.args.get("blocks")))
+    run_due("2026-11-30T09:00", capsys)
+    out = run_due("2026-12-07T09:00", capsys)
+    assert f"posted champion digest to {CHAMPION} 2026-12-07T09:00" in out
+    dm = sandbox.slack.messages(CHAMPION)[-1]
+    shown = all_text(dm["blocks"])
+    assert "A hall for Saturday sessions" in shown and "attention" in shown.lower()
+
+
+def test_a_quiet_week_posts_a_short_prompt_unless_the_channel_chose_quiet_skip(sandbox, env, capsys):
+    subscribe(sandbox, "weekly mon 09:00")
+    subscribe(sandbox, "weekly mon 09:00 quiet skip", channel="C_QUIET")
+    out = run_due("2026-11-30T09:00", capsys)
+    assert "posted digest to C_PRACTICE" in out and "nothing new for C_QUIET" in out
+    [prompt] = digests_in(sandbox, "C_PRACTICE")
+    assert "Is there an opportunity to share any best practice?" in all_text(prompt["blocks"])
+    assert digests_in(sandbox, "C_QUIET") == []
+
+
+# ---- delivery faults -----------------------------------------------------------------------------------------
+
+
+def test_a_rate_limited_digest_waits_for_retry_after_and_is_posted_once(sandbox, env, capsys):
+    subscribe(sandbox, "weekly mon 09:00")
+    sandbox.slack.fail("chat.postMessage", status=429, retry_after=1, where=lambda a: "blocks" in a)
+    assert "posted digest" in run_due("2026-11-30T09:00", capsys)
+    assert len(digests_in(sandbox, "C_PRACTICE")) == 1
+
+
+def test_server_errors_are_retried_and_a_digest_that_still_fails_is_retried_next_run(sandbox, env, capsys):
+    subscribe(sandbox, "weekly mon 09:00")
+    sandbox.slack.fail("chat.postMessage", status=503, times=4)
+    assert "could not post to C_PRACTICE 2026-11-30T09:00: internal_error; retry" in run_due("2026-11-30T09:00", capsys)
+    assert digests_in(sandbox, "C_PRACTICE") == []
+    assert "posted digest to C_PRACTICE 2026-11-30T09:00" in run_due("2026-11-30T09:05", capsys)
+    assert len(digests_in(sandbox, "C_PRACTICE")) == 1
+
+
+@pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "is_archived"])
+def test_a_channel_that_is_gone_pauses_its_digest_tells_champions_and_others_still_get_theirs(
+    sandbox, env, capsys, error
+):
+    sandbox.sim.command("/talks", f"champion <@{CHAMPION}>", user=ADMIN)
+    sandbox.slack.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == CHAMPION)
+    subscribe(sandbox, "weekly mon 09:00", channel="C_GONE")
+    subscribe(sandbox, "weekly mon 09:00", channel="C_FINE")
+    sandbox.slack.fail("chat.postMessage", error=error, times=3, where=lambda a: a.get("channel") == "C_GONE")
+    if error == "not_in_channel":
+        sandbox.slack.fail("conversations.join", error="channel_not_found", times=3)
+    out = run_due("2026-11-30T09:00", capsys)
+    assert "paused and champions told" in out and "posted digest to C_FINE" in out
+    assert len(digests_in(sandbox, "C_FINE")) == 1
+    notice = [
+        m
+        for m in sandbox.slack.messages(CHAMPION)
+        if "couldn't post the digest in <#C_GONE>" in all_text(m.get("blocks") or [])
+    ]
+    assert len(notice) == 1
+    with sandbox.sessions() as session:
+        paused = session.scalar(select(DigestSubscription).where(DigestSubscription.channel_id == "C_GONE"))
+        assert paused.active is False and paused.disabled_reason
+    assert "C_GONE" not in run_due("2026-12-07T09:00", capsys)
+
+
+# ---- exactly once, whatever happens --------------------------------------------------------------------------
+
+
+def test_two_schedulers_at_once_post_each_digest_once(sandbox, env):
+    channels = [f"C_{n:03d}" for n in range(30)]
+    with sandbox.sessions.begin() as session:
+        from storage import ledger
+
+        for channel in channels:
+            ledger.save_subscription(
+                session,
+                team_id="T0001",
+                channel_id=channel,
+                schedule="weekly mon 09:00",
+                user_id=ADMIN,
+                now=utc(2026, 11, 27, 10),
+            )
+    engines = [make_engine(sandbox.settings.database_url) for _ in range(2)]
+    runners = [
+        DigestRunner(
+            make_sessions(e), make_client(sandbox.settings), sandbox.settings.tz, clock=lambda: utc(2026, 11, 30, 9)
+        )
+        for e in engines
+    ]
+    results: list[list[str]] = [[], []]
+    threads = [threading.Thread(target=lambda i=i: results[i].extend(runners[i].run_due())) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    posted = [line for lines in results for line in lines if line.startswith("posted digest")]
+    assert len(posted) == len(channels)
+    for channel in channels:
+        assert len(digests_in(sandbox, channel)) == 1, channel
+    for engine in engines:
+        engine.dispose()
+
+
+def test_the_apscheduler_job_lives_in_the_database_and_posts_once(sandbox, env):
+    subscribe(sandbox, "weekly mon 09:00")
+    engine = make_engine(sandbox.settings.database_url)
+    runner = DigestRunner(
+        make_sessions(engine),
+        make_client(sandbox.settings),
+        sandbox.settings.tz,
+        clock=lambda: utc(2026, 11, 30, 9, 0, 30),
+    )
+    schedulers = [start_scheduler(runner, engine, every_seconds=1, name=f"test-{n}") for n in range(2)]
+    try:
+        _wait_until(lambda: digests_in(sandbox, "C_PRACTICE"), timeout=10)
+        time.sleep(2.5)  # several more ticks of both
+    finally:
+        for scheduler in schedulers:
+            scheduler.shutdown(wait=True)
+    assert len(digests_in(sandbox, "C_PRACTICE")) == 1
+    with engine.connect() as connection:
+        from sqlalchemy import text
+
+        assert connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all() == ["run-due"]
+    engine.dispose()
+
+
+def test_a_restart_midway_through_many_channels_finishes_the_rest_without_repeats(sandbox, env, capsys):
+    channels = [f"C_{n:03d}" for n in range(60)]
+    with sandbox.sessions.begin() as session:
+        from storage import ledger
+
+        for channel in channels:
+            ledger.save_subscription(
+                session,
+                team_id="T0001",
+                channel_id=channel,
+                schedule="weekly mon 09:00",
+                user_id=ADMIN,
+                now=utc(2026, 11, 27, 10),
+            )
+    sandbox.slack.latency = 0.05
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run-due", "--at", "2026-11-30T09:00"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_until(lambda: len(sandbox.slack.calls_to("chat.postMessage")) >= 15, timeout=20)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    sandbox.slack.latency = 0
+    interrupted = len([c for c in sandbox.slack.calls_to("chat.postMessage")])
+    assert interrupted < len(channels)
+    run_due("2026-11-30T09:01", capsys)
+    out = run_due("2026-11-30T09:20", capsys)  # later: claims left by the killed run are now stale
+    for channel in channels:
+        assert len(digests_in(sandbox, channel)) <= 1, channel
+    with sandbox.sessions() as session:
+        statuses = session.scalars(select(Delivery.status).where(Delivery.kind == "digest")).all()
+    assert len(statuses) == len(channels)
+    assert statuses.count("delivered") + statuses.count("unconfirmed") == len(channels)
+    assert statuses.count("unconfirmed") <= 16  # at most what was in flight when the process died
+    assert sum(len(digests_in(sandbox, c)) for c in channels) >= statuses.count("delivered")
+    assert "unconfirmed" in out or statuses.count("unconfirmed") == 0
+
+
+def test_digest_now_posts_once_and_preview_posts_nothing(sandbox, env):
+    share(sandbox, "Walking bus to school")
+    _, url = sandbox.sim.command("/talks", "digest preview", user=STAFF)
+    preview = response_to(sandbox.slack, url).args
+    assert preview["response_type"] == "ephemeral" and "Walking bus" in all_text(preview["blocks"])
+    assert digests_in(sandbox, "C_PRACTICE") == []
+    for _ in range(2):
+        _, url = sandbox.sim.command("/talks", "digest now", user=ADMIN)
+        response_to(sandbox.slack, url)
+    assert len(digests_in(sandbox, "C_PRACTICE")) == 1
