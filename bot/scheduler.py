@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from domain.digest import Attention, Undelivered, compose
+from domain.digest import UNANSWERED_AFTER, Attention, Undelivered, compose
 from domain.schedule import Schedule, parse_schedule, period_key, previous_run, runs_between
 from handlers import blocks
 from handlers.context import Clock
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 LATE_LIMIT = dt.timedelta(hours=6)  # a digest found later than this after its time is skipped, and champions told
 LOOKBACK = dt.timedelta(days=8)  # how far back a run looks for missed digests
 STALE_CLAIM = dt.timedelta(minutes=15)  # a claim older than this belongs to a run that stopped
-UNANSWERED_AFTER = dt.timedelta(days=7)
+EVENT_MEMORY = dt.timedelta(days=1)  # Slack retries an event for about an hour; remember event ids for a day
 GONE = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked"}
 CHANNEL, CHAMPION = "digest", "champion_digest"
 
@@ -74,6 +74,7 @@ class DigestRunner:
         with self.sessions.begin() as session:
             if stale := ledger.abandon_stale_claims(session, claimed_before=now - STALE_CLAIM, now=now):
                 lines.append(f"marked {stale} interrupted deliveries as unconfirmed (they are not posted again)")
+            roles.forget_events(session, received_before=now - EVENT_MEMORY)
             subscriptions = ledger.list_active_subscriptions(session)
             done = ledger.ledger_keys(session, subscription_ids=[s.id for s in subscriptions], since=now - LOOKBACK)
             retries = ledger.retryable(session, not_before=now - LATE_LIMIT)

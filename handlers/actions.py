@@ -54,18 +54,13 @@ def handle_offer_help(ack: Ack, body: dict, respond: Respond, client: WebClient,
     request_id = int(_first_action(body)["value"])
     with deps.sessions.begin() as session:
         request = q.get_request(session, team_id=team_id, request_id=request_id)
-        if request is None:
-            _say(respond, "That request is no longer here.")
-            return
-        if request.status == "resolved":
-            _say(respond, "Thank you! This request has already been resolved.")
-            return
-        if request.requester_id == user_id:
-            _say(respond, "This is your own request. I'll message you when someone offers to help.")
-            return
-        offer = q.add_offer(session, request, user_id=user_id, now=deps.clock())
-        card = q.request_card(request)
-        where = (request.channel_id, request.message_ts)
+        refusal = _offer_refusal(request, user_id)
+        if refusal is None:
+            offer = q.add_offer(session, request, user_id=user_id, now=deps.clock())
+            card, where = q.request_card(request), (request.channel_id, request.message_ts)
+    if refusal is not None:
+        _say(respond, refusal)
+        return
     if offer is None:
         _say(respond, f"You've already offered to help. <@{card.requester_id}> knows, and will be in touch.")
         return
@@ -79,6 +74,16 @@ def handle_offer_help(ack: Ack, body: dict, respond: Respond, client: WebClient,
     _say(respond, f"Thank you! I've let <@{card.requester_id}> know you can help. They'll be in touch.")
 
 
+def _offer_refusal(request, user_id: str) -> str | None:
+    if request is None:
+        return "That request is no longer here."
+    if request.status == "resolved":
+        return "Thank you! This request has already been resolved."
+    if request.requester_id == user_id:
+        return "This is your own request. I'll message you when someone offers to help."
+    return None
+
+
 def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     ack()
     user_id, team_id = body["user"]["id"], body["team"]["id"]
@@ -86,16 +91,17 @@ def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebCl
     with deps.sessions.begin() as session:
         request = q.get_request(session, team_id=team_id, request_id=request_id)
         if request is None:
-            _say(respond, "That request is no longer here.")
-            return
-        if request.requester_id != user_id:
-            _say(respond, f"Only <@{request.requester_id}>, who asked, can mark this request resolved.")
-            return
-        already = request.status == "resolved"
-        if not already:
-            q.resolve_request(session, request, now=deps.clock())
-        card = q.request_card(request)
-        where = (request.channel_id, request.message_ts)
+            refusal = "That request is no longer here."
+        elif request.requester_id != user_id:
+            refusal = f"Only <@{request.requester_id}>, who asked, can mark this request resolved."
+        else:
+            refusal, already = None, request.status == "resolved"
+            if not already:
+                q.resolve_request(session, request, now=deps.clock())
+            card, where = q.request_card(request), (request.channel_id, request.message_ts)
+    if refusal is not None:
+        _say(respond, refusal)
+        return
     if where[1] and not already:
         update_message(client, where[0], where[1], blocks.request_message(card), blocks.request_text(card))
     _say(

@@ -285,6 +285,18 @@ def help_blocks() -> list[Block]:
             "`/talks search attendance parents` shows the best-matching shares and requests, only to you.\n"
             "`/talks help` shows this message."
         ),
+        section(
+            "*Champions and leaders*\n"
+            "`/talks champions` and `/talks leaders` show who they are.\n"
+            "`/talks champion @name` and `/talks leader @name` appoint someone (`remove` undoes it). Workspace "
+            "admins appoint champions; admins and champions appoint leaders.\n"
+            "Leaders highlight a share by reacting to it with ⭐; `/talks highlight-emoji star2` changes the emoji.\n\n"
+            "*Digests*\n"
+            "`/talks digest here weekly mon 09:00` (or `daily 08:30`) sends this channel a digest of highlights, "
+            "new practice and open requests. Add `quiet skip` to skip weeks with nothing new.\n"
+            "`/talks digest` shows the schedule; `/talks digest preview` shows it to you now; "
+            "`/talks digest now` posts it; `/talks digest off` stops it."
+        ),
         section(f"*Two questions to ask every time your team meets*\n• {TWO_QUESTIONS[0]}\n• {TWO_QUESTIONS[1]}"),
         ActionsBlock(
             elements=[

@@ -7,8 +7,8 @@ from domain.schedule import ScheduleError, next_run, parse_schedule
 from handlers import blocks
 from handlers.context import TalksRequest, TalksVerb
 from handlers.publish import NotPosted, post_message
-from handlers.roles import is_workspace_admin
-from storage import ledger, roles
+from handlers.roles import refusal
+from storage import ledger
 
 EXAMPLE = "`/talks digest here weekly mon 09:00`"
 
@@ -29,11 +29,8 @@ def handle_digest(request: TalksRequest) -> None:
             blocks=request.deps.digests.preview(request.team_id, _channel(request), request.deps.clock()),
             response_type="ephemeral",
         )
-    elif not may_manage_digests(request):
-        request.say(
-            "Only champions and workspace admins can change this channel's digest. "
-            "Ask a champion (`/talks champions` lists them)."
-        )
+    elif why := refusal(request, "change a channel's digest", champions_may=True):
+        request.say(why)
     elif action == "here":
         _subscribe(request, words[1] if len(words) > 1 else "")
     elif action in ("off", "stop"):
@@ -103,18 +100,13 @@ def _subscribe(request: TalksRequest, words: str) -> None:
 def _unsubscribe(request: TalksRequest) -> None:
     with request.deps.sessions.begin() as session:
         subscription = ledger.get_subscription(session, team_id=request.team_id, channel_id=_channel(request))
-        if subscription is not None and subscription.active:
+        stopped = subscription is not None and subscription.active
+        if stopped:
             ledger.pause_subscription(session, subscription, reason=None, now=request.deps.clock())
-            request.say(f"Digest stopped for this channel. You can start it again at any time with {EXAMPLE}.")
-            return
-    request.say("This channel doesn't get a digest, so there was nothing to stop.")
-
-
-def may_manage_digests(request: TalksRequest) -> bool:
-    with request.deps.sessions.begin() as session:
-        if roles.has_role(session, team_id=request.team_id, user_id=request.user_id, role="champion"):
-            return True
-    return is_workspace_admin(request.client, request.user_id)
+    if stopped:
+        request.say(f"Digest stopped for this channel. You can start it again at any time with {EXAMPLE}.")
+    else:
+        request.say("This channel doesn't get a digest, so there was nothing to stop.")
 
 
 VERBS: dict[str, TalksVerb] = {"digest": handle_digest}

@@ -160,8 +160,8 @@ def _appoint_or_remove(request: TalksRequest, role: _Role) -> None:
         request.ack(text=_usage(role, typed), response_type="ephemeral")
         return
     request.ack()
-    if refusal := _refusal(request, f"appoint or remove {role.plural}", champions_may=role.champions_may):
-        request.say(refusal)
+    if why := refusal(request, f"appoint or remove {role.plural}", champions_may=role.champions_may):
+        request.say(why)
         return
     if remove:
         _remove(request, role, user_ids)
@@ -242,8 +242,8 @@ def _highlight_emoji(request: TalksRequest) -> None:
         )
         return
     request.ack()
-    if refusal := _refusal(request, "choose the highlight emoji", champions_may=True):
-        request.say(refusal)
+    if why := refusal(request, "choose the highlight emoji", champions_may=True):
+        request.say(why)
         return
     with request.deps.sessions.begin() as session:
         before = rq.get_highlight_emoji(session, team_id=request.team_id)
@@ -261,7 +261,7 @@ def _highlight_emoji(request: TalksRequest) -> None:
 # ---- who may -------------------------------------------------------------------------------------------
 
 
-def _refusal(request: TalksRequest, what: str, *, champions_may: bool) -> str | None:
+def refusal(request: TalksRequest, what: str, *, champions_may: bool) -> str | None:
     """Why the person who typed the command may not do `what`, naming who can; None if they may."""
     allowed = _allowed(request, champions_may=champions_may)
     if allowed is None:
@@ -297,11 +297,6 @@ def workspace_admin(client: WebClient, user_id: str) -> bool | None:
         log.warning("could not look up %s with users.info: %s", user_id, type(error).__name__)
         return None
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-
-
-def is_workspace_admin(client: WebClient, user_id: str) -> bool:
-    """`workspace_admin`, taking "Slack couldn't say" as no."""
-    return workspace_admin(client, user_id) is True
 
 
 def _welcome(request: TalksRequest, role: _Role, user_id: str, emoji: str) -> bool:

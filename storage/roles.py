@@ -146,3 +146,9 @@ def record_event(session: Session, *, team_id: str, event_id: str, now: dt.datet
     session.add(ProcessedEvent(team_id=team_id, event_id=event_id, received_at=now))
     session.flush()
     return True
+
+
+def forget_events(session: Session, *, received_before: dt.datetime) -> int:
+    """Drop remembered event ids older than Slack's retry window, so the table stays small."""
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < received_before))
+    return result.rowcount

@@ -84,7 +84,7 @@ def test_admin_subscribes_a_channel_and_is_told_when_the_first_digest_comes(sand
 
 def test_staff_cannot_change_the_digest_and_nothing_changes(sandbox, env):
     answer = subscribe(sandbox, "weekly mon 09:00", user=STAFF)
-    assert "Only champions and workspace admins" in answer
+    assert "only workspace owners, admins and Programme Talks champions can change a channel's digest" in answer
     with sandbox.sessions() as session:
         assert session.scalars(select(DigestSubscription)).all() == []
 
