@@ -10,8 +10,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.scheduler import DigestRunner
-from handlers import actions, commands, events, views
+from bot.scheduler import make_runner
+from handlers import actions, agreements, commands, events, invites, views
 from handlers.context import Clock, Deps, DigestDesk
 from storage.db import Sessions
 
@@ -29,9 +29,11 @@ def create_app(
     *,
     clock: Clock = system_clock,
     executor: ThreadPoolExecutor | None = None,
+    background: ThreadPoolExecutor | None = None,
     digests: DigestDesk | None = None,
 ) -> App:
-    """The Bolt app. Work after acknowledging runs on `executor` (shut it down to drain in-flight work)."""
+    """The Bolt app. Listeners run on `executor`; the slow work they hand back after acknowledging runs on
+    `background` (shut both down, in that order, to drain in-flight work)."""
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=client,
@@ -39,9 +41,10 @@ def create_app(
         listener_executor=executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
         logger=logging.getLogger("slack_bolt"),
     )
-    digests = digests or DigestRunner(sessions, client, settings.tz, clock=clock)
-    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz, digests=digests)
-    for module in (commands, actions, views, events):
+    digests = digests or make_runner(sessions, client, settings.tz, clock=clock)
+    background = background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz, digests=digests, background=background)
+    for module in (commands, actions, views, events, agreements, invites):
         module.register(app, deps)
 
     @app.error

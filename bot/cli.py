@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from bot import logs
 from bot.config import ConfigError, Settings, redact_url
@@ -74,7 +75,7 @@ def _moment(text: str) -> dt.datetime:
 def _runtime(settings: Settings):
     """The pieces every long-running command shares: engine, sessions, Slack client, digest runner."""
     from bot.app import system_clock
-    from bot.scheduler import DigestRunner
+    from bot.scheduler import make_runner
     from bot.slack import make_client
     from storage.db import make_engine, make_sessions, migrate
 
@@ -82,25 +83,28 @@ def _runtime(settings: Settings):
     if engine.dialect.name == "sqlite":
         migrate(engine)
     sessions, client = make_sessions(engine), make_client(settings)
-    return engine, sessions, client, DigestRunner(sessions, client, settings.tz, clock=system_clock)
+    return engine, sessions, client, make_runner(sessions, client, settings.tz, clock=system_clock)
 
 
 def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
     from bot.app import create_app
     from bot.scheduler import start_scheduler
-    from bot.server import make_server, make_wsgi_app, server_url
+    from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url
 
     settings = Settings.from_env()
     logs.configure(logging.INFO, settings.slack_bot_token, settings.slack_signing_secret)
     engine, sessions, client, runner = _runtime(settings)
-    app = create_app(settings, sessions, client, digests=runner)
+    prefer_quick_answers()
+    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
+    background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+    app = create_app(settings, sessions, client, digests=runner, executor=executor, background=background)
     server = make_server(make_wsgi_app(app, engine), host=host, port=port)
-    background = start_scheduler(runner, engine) if scheduler else None
+    scheduler_thread = start_scheduler(runner, engine) if scheduler else None
     log.info(
         "serving Slack on %s/slack/events (database %s, scheduler %s)",
         server_url(server),
         redact_url(settings.database_url),
-        "on" if background else "off",
+        "on" if scheduler_thread else "off",
     )
     try:
         server.run()
@@ -108,8 +112,10 @@ def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
         pass
     finally:
         server.close()
-        if background:
-            background.shutdown(wait=True)
+        executor.shutdown(wait=True)  # finish what was acknowledged: nothing anyone shared is dropped
+        background.shutdown(wait=True)
+        if scheduler_thread:
+            scheduler_thread.shutdown(wait=True)
     return 0
 
 

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.sandbox import Sandbox
-from bot.scheduler import DigestRunner
+from bot.scheduler import make_runner
 from bot.simulate import Reply, render
 from handlers.blocks import TWO_QUESTIONS
 from handlers.ids import Action, Command
@@ -253,7 +253,7 @@ def mentions(text: str) -> str:
 
 def command(sb: Sandbox, say, user: str, name: str, text: str) -> str:
     """Type a slash command in #practice; returns its response_url."""
-    say(f"{NAMES[user]} types in #practice:  {name} {text}".rstrip())
+    say(mentions(f"{NAMES[user]} types in #practice:  {name} {text}".rstrip()))
     reply, response_url = sb.sim.command(name, text, user=user, channel=PRACTICE)
     check(reply, name)
     return response_url
@@ -303,7 +303,7 @@ def stored(sb: Sandbox, model, *where) -> int:
 def run_due(sb: Sandbox, say, when: str) -> list[str]:
     """Do and print what `programme-talks run-due --at <when>` would, against the sandbox's database and Slack."""
     moment = dt.datetime.fromisoformat(when).replace(tzinfo=sb.settings.tz)
-    lines = DigestRunner(sb.sessions, sb.client, sb.settings.tz, clock=lambda: moment).run_due(moment)
+    lines = make_runner(sb.sessions, sb.client, sb.settings.tz, clock=lambda: moment).run_due(moment)
     done = f"{len(lines)} thing{'s' * (len(lines) != 1)} done" if lines else "nothing to do"
     say(f"  $ programme-talks run-due --at {when}")
     say(f"  run-due at {moment:%Y-%m-%d %H:%M %Z}: {done}")

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.app import create_app, system_clock
 from bot.config import Settings
 from bot.local_slack import LocalSlack
-from bot.server import make_server, make_wsgi_app, server_url
+from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url
 from bot.simulate import SlackSimulator
 from bot.slack import make_client
 from handlers.context import Clock
@@ -29,27 +29,33 @@ class Sandbox:
         clock: Clock = system_clock,
         timezone: str = "Europe/London",
         slack: LocalSlack | None = None,
+        slack_api_url: str | None = None,
         migrate_schema: bool = True,
         threads: int = 16,
     ):
-        self.slack = slack or LocalSlack()
+        # With slack_api_url, Slack is a stand-in elsewhere (another process, as for the benchmarks).
+        self.slack = None if slack_api_url else (slack or LocalSlack())
         self.settings = Settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             database_url=database_url,
-            slack_api_url=self.slack.url,
+            slack_api_url=slack_api_url or self.slack.url,
             timezone=timezone,
         )
+        prefer_quick_answers()
         self.engine = make_engine(database_url)
         if migrate_schema:
             migrate(self.engine)
         self.sessions = make_sessions(self.engine)
         self.client = make_client(self.settings)
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener")
-        self.app = create_app(self.settings, self.sessions, self.client, clock=clock, executor=self.executor)
+        self.background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+        self.app = create_app(
+            self.settings, self.sessions, self.client, clock=clock, executor=self.executor, background=self.background
+        )
         self.server = make_server(make_wsgi_app(self.app, self.engine), host="127.0.0.1", port=0, threads=threads)
         self.url = server_url(self.server)
-        self.sim = SlackSimulator(self.url, SIGNING_SECRET, self.slack)
+        self.sim = SlackSimulator(self.url, SIGNING_SECRET, self.slack) if self.slack else None
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="sandbox-server", daemon=True)
 
@@ -61,7 +67,8 @@ class Sandbox:
         self.server.close()
 
     def start(self) -> Sandbox:
-        self.slack.start()
+        if self.slack:
+            self.slack.start()
         self._thread.start()
         return self
 
@@ -69,9 +76,15 @@ class Sandbox:
         self._stopping.set()
         self._thread.join(timeout=5)
         self.server.task_dispatcher.shutdown()
-        self.executor.shutdown(wait=True)  # let work after acknowledgements finish before Slack goes away
-        self.slack.stop()
+        self.drain()
+        if self.slack:
+            self.slack.stop()
         self.engine.dispose()
+
+    def drain(self) -> None:
+        """Wait for every listener, and the work it handed back, to finish (before Slack goes away)."""
+        self.executor.shutdown(wait=True)
+        self.background.shutdown(wait=True)
 
     def __enter__(self) -> Sandbox:
         return self.start()

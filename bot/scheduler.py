@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -20,15 +22,19 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from domain.digest import UNANSWERED_AFTER, Attention, Undelivered, compose
+from domain.agreements import reviews_section
+from domain.digest import UNANSWERED_AFTER, Attention, DigestInput, Undelivered, compose
+from domain.events import events_section
 from domain.schedule import Schedule, parse_schedule, period_key, previous_run, runs_between
 from handlers import blocks
 from handlers.context import Clock
 from handlers.digest_blocks import digest_blocks, digest_text
 from handlers.publish import NotPosted, post_message
 from storage import ledger, roles
+from storage.agreements import reviews_due
 from storage.db import Sessions
 from storage.digests import digest_input, unanswered_requests
+from storage.events import upcoming_events
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +60,31 @@ class Job:
     manual: bool = False  # `/talks digest now`: always posted, and champions are not messaged
 
 
+class Duty(Protocol):
+    """Something else the scheduler does at its moments, through the same ledger (review nudges, reminders)."""
+
+    def due(self, now: dt.datetime) -> Sequence[object]:
+        """Tasks due by `now` that the ledger does not hold yet."""
+        ...
+
+    def perform(self, task: object, now: dt.datetime) -> list[str]:
+        """Do one task once (claim, post, finish; see post_once) and say what was done."""
+        ...
+
+
 class DigestRunner:
-    def __init__(self, sessions: Sessions, client: WebClient, tz: ZoneInfo, *, clock: Clock, workers: int = 16):
+    def __init__(
+        self,
+        sessions: Sessions,
+        client: WebClient,
+        tz: ZoneInfo,
+        *,
+        clock: Clock,
+        workers: int = 16,
+        duties: Sequence[Duty] = (),
+    ):
         self.sessions, self.client, self.tz, self.clock, self.workers = sessions, client, tz, clock, workers
+        self.duties = tuple(duties)
 
     def run_due(self, now: dt.datetime | None = None) -> list[str]:
         """Do, once, everything due by `now` that has not been done; return a line for each thing done."""
@@ -66,6 +94,9 @@ class DigestRunner:
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="digest") as pool:
             for done in pool.map(lambda job: self._deliver(job, now), jobs):
                 lines.extend(done)
+            for duty in self.duties:
+                for done in pool.map(lambda task, duty=duty: duty.perform(task, now), duty.due(now)):
+                    lines.extend(done)
         return lines
 
     # ---- planning: what is due ------------------------------------------------------------------------------
@@ -139,6 +170,7 @@ class DigestRunner:
             since = ledger.last_digest_moment(session, subscription_id=job.subscription_id, before=job.slot)
             since = since or previous_run(job.schedule, job.slot, self.tz) or job.slot - dt.timedelta(days=7)
             data = digest_input(session, team_id=job.team_id, since=since, until=job.slot)
+            data = self._with_sections(session, data, job.team_id)
             attention = self._attention(session, job, now) if job.kind == CHAMPION else None
             champions = roles.list_roles(session, team_id=job.team_id, role="champion") if job.kind == CHANNEL else []
             champions = [] if job.manual else champions
@@ -183,6 +215,7 @@ class DigestRunner:
             subscription = ledger.get_subscription(session, team_id=team_id, channel_id=channel_id)
             since = subscription and ledger.last_digest_moment(session, subscription_id=subscription.id, before=now)
             data = digest_input(session, team_id=team_id, since=since or now - dt.timedelta(days=7), until=now)
+            data = self._with_sections(session, data, team_id)
         shown = digest_blocks(compose(data, now=now), tz=self.tz)
         note = blocks.section("_Preview: only you can see this, and nothing was posted._")
         return [note, *shown] if len(shown) < 50 else shown
@@ -201,6 +234,15 @@ class DigestRunner:
         if lines[0].startswith("posted"):
             return "✅ Posted the digest here."
         return f"I couldn't post the digest here: {lines[0].split(': ', 1)[-1]}"
+
+    def _with_sections(self, session, data: DigestInput, team_id: str) -> DigestInput:
+        """Add the sections later features contribute: agreement reviews due, upcoming events."""
+        moment = data.until
+        reviews = reviews_section(
+            reviews_due(session, team_id=team_id, now=moment, tz=self.tz), moment.astimezone(self.tz).date()
+        )
+        events = events_section(upcoming_events(session, team_id=team_id, now=moment), self.tz)
+        return replace(data, extra_sections=(*data.extra_sections, reviews, events))
 
     def _claim(self, session, job: Job, now: dt.datetime) -> int | None:
         if job.retry_id is not None:
@@ -245,6 +287,52 @@ class DigestRunner:
         )
         for champion in champions:
             post_message(self.client, champion, [notice], "A channel's digest could not be delivered")
+
+
+def post_once(
+    sessions: Sessions,
+    client: WebClient,
+    *,
+    team_id: str,
+    kind: str,
+    target: str,
+    key: str,
+    scheduled_for: dt.datetime,
+    now: dt.datetime,
+    blocks: list,
+    text: str,
+) -> str | None:
+    """Post a message once ever for (team, kind, target, key); None if the ledger says it is done or being done.
+
+    A passing fault (rate limit or 5xx after the client's retries, no connection) gives the claim back so the
+    next run tries again; Slack refusing for good is recorded as failed.
+    """
+    with sessions.begin() as session:
+        delivery = ledger.claim(
+            session, team_id=team_id, kind=kind, target=target, period_key=key, scheduled_for=scheduled_for, now=now
+        )
+        delivery_id = delivery.id if delivery else None
+    if delivery_id is None:
+        return None
+    result = post_message(client, target, blocks, text)
+    with sessions.begin() as session:
+        if not isinstance(result, NotPosted):
+            ledger.finish(session, delivery_id=delivery_id, status=ledger.DELIVERED, now=now, message_ts=result.ts)
+            return f"posted {kind} to {target} {key}"
+        if result.error in GONE:
+            ledger.finish(session, delivery_id=delivery_id, status=ledger.FAILED, now=now, error=result.error)
+            return f"could not post {kind} to {target} {key}: {result.error}"
+        ledger.release(session, delivery_id=delivery_id)
+    return f"could not post {kind} to {target} {key}: {result.error}; will try again"
+
+
+def make_runner(sessions: Sessions, client: WebClient, tz: ZoneInfo, *, clock: Clock) -> DigestRunner:
+    """The runner with every duty the app has: digests, agreement review nudges, event reminders."""
+    from bot.reminders import EventReminders
+    from bot.reviews import ReviewNudges
+
+    duties = (ReviewNudges(sessions, client, tz), EventReminders(sessions, client, tz))
+    return DigestRunner(sessions, client, tz, clock=clock, duties=duties)
 
 
 def _reason(status: str, error: str | None) -> str:

@@ -196,6 +196,11 @@ def _state_value(element: dict, value: object) -> dict:
         return {"type": kind, "selected_user": value}
     if kind == "multi_users_select":
         return {"type": kind, "selected_users": list(value or [])}
+    if kind == "multi_conversations_select":
+        return {"type": kind, "selected_conversations": list(value or [])}
+    if kind == "radio_buttons":
+        chosen = next((o for o in element.get("options", []) if o["value"] == value), None)
+        return {"type": kind, "selected_option": chosen}
     if kind == "static_select":
         chosen = next((o for o in element.get("options", []) if o["value"] == value), None)
         return {"type": kind, "selected_option": chosen}

@@ -119,15 +119,15 @@ def share_modal(channel_metadata: str, prefill: ShareCard | None = None, *, ask_
     """The /share form; with `prefill`, the author's edit form."""
     p = prefill
     blocks = [
-        _text_input(
+        text_input(
             B.TITLE,
             "Title",
             t.MAX_TITLE_CHARS,
             p and p.title,
             "e.g. Texting parents doubled homework club attendance",
         ),
-        _text_input(B.BODY, "What we did", t.MAX_SHARE_CHARS, p and p.body, "What you tried, and how", multiline=True),
-        _text_input(
+        text_input(B.BODY, "What we did", t.MAX_SHARE_CHARS, p and p.body, "What you tried, and how", multiline=True),
+        text_input(
             B.IMPACT,
             "What changed for children and young people",
             t.MAX_IMPACT_CHARS,
@@ -136,7 +136,7 @@ def share_modal(channel_metadata: str, prefill: ShareCard | None = None, *, ask_
             multiline=True,
             optional=True,
         ),
-        _text_input(
+        text_input(
             B.TAGS,
             "Tags",
             200,
@@ -145,7 +145,7 @@ def share_modal(channel_metadata: str, prefill: ShareCard | None = None, *, ask_
             optional=True,
             hint="Separate tags with commas.",
         ),
-        _text_input(B.LINK, "A link", t.MAX_LINK_CHARS, p and p.link, "https://", optional=True),
+        text_input(B.LINK, "A link", t.MAX_LINK_CHARS, p and p.link, "https://", optional=True),
         InputBlock(
             block_id=B.CONSENT,
             label="Keeping children safe",
@@ -245,7 +245,7 @@ def collab_modal(channel_metadata: str, *, ask_channel: bool = False) -> View:
         submit="Post request",
         close="Cancel",
         blocks=[
-            _text_input(
+            text_input(
                 B.REQUEST,
                 "What partner or help are you looking for?",
                 t.MAX_REQUEST_CHARS,
@@ -296,6 +296,14 @@ def help_blocks() -> list[Block]:
             "new practice and open requests. Add `quiet skip` to skip weeks with nothing new.\n"
             "`/talks digest` shows the schedule; `/talks digest preview` shows it to you now; "
             "`/talks digest now` posts it; `/talks digest off` stops it."
+            "\n\n*Collaboration agreements*\n"
+            "`/agreement` writes down who does what, how you'll talk about the work and how everyone is credited; "
+            "each person named is asked to confirm, and I remind you when a review is due.\n"
+            "`/agreement list`, `/agreement show 3`, and `/agreement export 3` for a document to share with "
+            "partners outside Slack."
+            "\n\n*Events*\n"
+            "`/event` invites people and channels to something that already happens: it is posted with *Going* and "
+            "*Interested* buttons, and people going get a reminder at 9am the day before. `/event help` says more."
         ),
         section(f"*Two questions to ask every time your team meets*\n• {TWO_QUESTIONS[0]}\n• {TWO_QUESTIONS[1]}"),
         ActionsBlock(
@@ -368,8 +376,8 @@ def home_view() -> View:
     return View(type="home", blocks=help_blocks())
 
 
-def _text_input(
-    block: B,
+def text_input(
+    block: B | str,
     label: str,
     max_length: int,
     initial: str | None,

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain import text as t
 from handlers import blocks, digests, roles
 from handlers.capture import ephemeral, post_request, post_share
-from handlers.context import Deps, ModalContext, TalksRequest, TalksVerb, listener
+from handlers.context import Deps, Later, ModalContext, TalksRequest, TalksVerb, listener
 from handlers.ids import Command
 from storage import queries as q
 from storage.search import search
@@ -26,7 +26,7 @@ def register(app: App, deps: Deps) -> None:
 HELP_WORDS = {"help", "?", "-h", "--help"}
 
 
-def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
     text = t.unescape(command.get("text") or "").strip()
     if text.lower() in HELP_WORDS:
         ack(blocks=blocks.help_blocks(), response_type="ephemeral")
@@ -40,6 +40,10 @@ def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebC
         ack(blocks=problem, response_type="ephemeral")
         return
     ack()
+    return lambda: _save_and_post_share(command, respond, client, deps, text)
+
+
+def _save_and_post_share(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str) -> None:
     quick = t.parse_quick_share(text)
     try:
         with deps.sessions.begin() as session:
@@ -60,7 +64,7 @@ def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebC
     post_share(client, deps, team_id=command["team_id"], share_id=share_id, tell=ephemeral(respond))
 
 
-def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
     text = t.unescape(command.get("text") or "").strip()
     if text.lower() in HELP_WORDS:
         ack(blocks=blocks.help_blocks(), response_type="ephemeral")
@@ -74,6 +78,10 @@ def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: Web
         ack(blocks=problem, response_type="ephemeral")
         return
     ack()
+    return lambda: _save_and_post_request(command, respond, client, deps, text)
+
+
+def _save_and_post_request(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str) -> None:
     quick = t.parse_quick_request(text, deps.today())
     try:
         with deps.sessions.begin() as session:
@@ -119,7 +127,8 @@ def _search_verb(request: TalksRequest) -> None:
         )
         return
     request.ack()
-    request.respond(blocks=_search(request.deps, request.command["team_id"], request.rest), response_type="ephemeral")
+    found = _search(request.deps, request.command["team_id"], request.rest)
+    request.respond(blocks=found, response_type="ephemeral")
 
 
 def _search(deps: Deps, team_id: str, words: str) -> list:

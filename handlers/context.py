@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -31,6 +32,21 @@ class Deps:
     clock: Clock
     tz: ZoneInfo
     digests: DigestDesk | None = None
+    background: Executor | None = None  # runs the work handlers hand back after acknowledging
+
+    def later(self, work: Later, name: str) -> None:
+        """Run `work` after Slack has its acknowledgement, off the threads that acknowledge."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("%s failed after acknowledging", name)
+
+        if self.background is None:
+            run()
+        else:
+            self.background.submit(run)
 
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()
@@ -55,23 +71,31 @@ class ModalContext:
         return cls(channel_id=data.get("channel_id"), share_id=data.get("share_id"))
 
 
-Handler = Callable[..., None]  # handler(ack, body, respond, client, deps)
+Later = Callable[[], None]
+Handler = Callable[..., Later | None]  # handler(ack, body, respond, client, deps) -> slow work for after ack
 
 
 def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
-    """Adapt a handler to Bolt, in the one place that deals with failures.
+    """Adapt a handler to Bolt, in the one place that deals with failures and with work after acknowledging.
 
-    Bolt throws away an acknowledgement whose listener raises afterwards (Slack would then see a 404), so
-    errors never leave here: they are logged with the traceback, and Slack is acknowledged if it was not.
+    A handler acknowledges, and may return the slow part of its work (saving, posting): that runs on the
+    `background` executor, so acknowledgements never queue behind earlier requests' work. Bolt throws away an
+    acknowledgement whose listener raises afterwards (Slack would then see a 404), so errors never leave here:
+    they are logged with the traceback, and Slack is acknowledged if it was not.
     """
 
     def run(ack, body, respond, client) -> None:
         try:
-            handler(ack, body, respond, client, deps)
+            work = handler(ack, body, respond, client, deps)
         except Exception:
             log.exception("%s failed", handler.__name__)
             if ack.response is None:
                 ack()
+            return
+        if ack.response is None:
+            ack()
+        if work is not None:
+            deps.later(work, handler.__name__)
 
     run.__name__ = handler.__name__
     return run

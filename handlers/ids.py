@@ -10,6 +10,8 @@ class Command(StrEnum):
     SHARE = "/share"
     COLLAB = "/collab"
     TALKS = "/talks"
+    AGREEMENT = "/agreement"
+    EVENT = "/event"
 
 
 class Action(StrEnum):
@@ -19,6 +21,11 @@ class Action(StrEnum):
     RESOLVE_REQUEST = "collab_resolve"
     OPEN_SHARE_MODAL = "open_share_modal"
     OPEN_COLLAB_MODAL = "open_collab_modal"
+    CONFIRM_AGREEMENT = "agreement_confirm"
+    PROPOSE_CHANGE = "agreement_propose_change"
+    RECORD_REVIEW = "agreement_record_review"
+    EVENT_GOING = "event_going"
+    EVENT_INTERESTED = "event_interested"
 
 
 class View(StrEnum):
@@ -26,6 +33,11 @@ class View(StrEnum):
     EDIT_SHARE = "share_edit_modal"
     DELETE_SHARE = "share_delete_modal"
     COLLAB = "collab_modal"
+    AGREEMENT_PARTIES = "agreement_parties_modal"  # step 1: title, channel, parties
+    AGREEMENT_DETAILS = "agreement_details_modal"  # step 2: who does what, dates, communication, credit, reviews
+    AGREEMENT_CHANGE = "agreement_change_modal"
+    AGREEMENT_REVIEW = "agreement_review_modal"
+    EVENT = "event_modal"
 
 
 class Block(StrEnum):
@@ -38,6 +50,31 @@ class Block(StrEnum):
     REQUEST = "request"
     NEEDED_BY = "needed_by"
     CHANNEL = "channel"
+    # agreements
+    AGREEMENT_TITLE = "agreement_title"
+    PARTY_USERS = "party_users"
+    PARTY_ORGANISATIONS = "party_organisations"
+    START_DATE = "start_date"
+    END_DATE = "end_date"
+    COMMS_INTERNAL = "comms_internal"
+    COMMS_EXTERNAL = "comms_external"
+    RECOGNITION = "recognition"
+    FIRST_REVIEW = "first_review"
+    REVIEW_EVERY = "review_every"
+    CHANGE_NOTE = "change_note"
+    OUTCOME = "outcome"
+    ACHIEVED = "achieved"
+    CREDITED = "credited"
+    CREDIT_NOTE = "credit_note"
+    NEXT_REVIEW = "next_review"
+    # events
+    EVENT_TITLE = "event_title"
+    EVENT_DATE = "event_date"
+    EVENT_TIME = "event_time"
+    PLACE = "place"
+    ABOUT = "about"
+    INVITE_PEOPLE = "invite_people"
+    INVITE_CHANNELS = "invite_channels"
 
 
 class Event(StrEnum):
@@ -47,5 +84,10 @@ class Event(StrEnum):
 
 
 # action_id of the single input inside each block: the block_id with "_input" appended.
-def input_id(block: Block) -> str:
+def input_id(block: Block | str) -> str:
     return f"{block}_input"
+
+
+def responsibility_block(position: int) -> str:
+    """block_id of the "who does what" input for the party at this position in an agreement form."""
+    return f"responsibility_{position}"

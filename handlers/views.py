@@ -10,10 +10,10 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain import text as t
-from handlers import blocks
+from handlers import blocks, forms
 from handlers.capture import dm, post_request, post_share
-from handlers.context import Deps, ModalContext, listener
-from handlers.ids import Block, View, input_id
+from handlers.context import Deps, Later, ModalContext, listener
+from handlers.ids import Block, View
 from handlers.publish import update_message
 from storage import queries as q
 
@@ -27,26 +27,18 @@ def register(app: App, deps: Deps) -> None:
     app.view(View.COLLAB)(listener(handle_collab_submission, deps))
 
 
-def _value(view: dict, block: Block) -> dict:
-    return view["state"]["values"].get(block, {}).get(input_id(block), {})
-
-
-def _text(view: dict, block: Block) -> str:
-    return (_value(view, block).get("value") or "").strip()
-
-
 def _channel(view: dict, context: ModalContext) -> str | None:
-    return context.channel_id or _value(view, Block.CHANNEL).get("selected_conversation")
+    return context.channel_id or forms.value(view, Block.CHANNEL).get("selected_conversation")
 
 
 def _share_fields(view: dict) -> tuple[dict, dict[str, str]]:
     """The share form's values, and an error message per field that needs fixing."""
     errors: dict[str, str] = {}
     fields = {
-        "title": _text(view, Block.TITLE),
-        "body": _text(view, Block.BODY),
-        "impact": _text(view, Block.IMPACT) or None,
-        "tags": t.parse_tags(_text(view, Block.TAGS)),
+        "title": forms.text(view, Block.TITLE),
+        "body": forms.text(view, Block.BODY),
+        "impact": forms.text(view, Block.IMPACT) or None,
+        "tags": t.parse_tags(forms.text(view, Block.TAGS)),
     }
     if not fields["title"]:
         errors[Block.TITLE] = "Please give your share a title."
@@ -59,20 +51,20 @@ def _share_fields(view: dict) -> tuple[dict, dict[str, str]]:
     if fields["impact"] and len(fields["impact"]) > t.MAX_IMPACT_CHARS:
         errors[Block.IMPACT] = f"Please keep this under {t.MAX_IMPACT_CHARS:,} characters."
     try:
-        fields["link"] = t.clean_link(_text(view, Block.LINK))
+        fields["link"] = t.clean_link(forms.text(view, Block.LINK))
     except ValueError as error:
         errors[Block.LINK] = str(error)
     for block, key in ((Block.TITLE, "title"), (Block.BODY, "body"), (Block.IMPACT, "impact")):
         warning = t.personal_data_warning(fields[key] or "")
         if warning and block not in errors:
             errors[block] = f"Please take out personal details: {warning}."
-    chosen = [o.get("value") for o in _value(view, Block.CONSENT).get("selected_options") or []]
+    chosen = [o.get("value") for o in forms.value(view, Block.CONSENT).get("selected_options") or []]
     if blocks.CONSENT_VALUE not in chosen:
         errors[Block.CONSENT] = "Please confirm this share names no child or young person and holds no personal data."
     return fields, errors
 
 
-def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
     view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     fields, errors = _share_fields(view)
@@ -92,7 +84,7 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
         ack(response_action="errors", errors={Block.BODY: NOT_SAVED})
         raise
     ack()
-    post_share(client, deps, team_id=team_id, share_id=share_id, tell=dm(client, user_id))
+    return lambda: post_share(client, deps, team_id=team_id, share_id=share_id, tell=dm(client, user_id))
 
 
 def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
@@ -136,11 +128,11 @@ def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: Web
         client.chat_delete(channel=where[0], ts=where[1])
 
 
-def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
     view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
-    request_text = _text(view, Block.REQUEST)
-    raw_date = _value(view, Block.NEEDED_BY).get("selected_date")
+    request_text = forms.text(view, Block.REQUEST)
+    raw_date = forms.value(view, Block.NEEDED_BY).get("selected_date")
     needed_by = dt.date.fromisoformat(raw_date) if raw_date else None
     channel_id = _channel(view, context)
     errors: dict[str, str] = {}
@@ -173,4 +165,4 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
         ack(response_action="errors", errors={Block.REQUEST: NOT_SAVED})
         raise
     ack()
-    post_request(client, deps, team_id=team_id, request_id=request_id, tell=dm(client, user_id))
+    return lambda: post_request(client, deps, team_id=team_id, request_id=request_id, tell=dm(client, user_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -173,3 +173,18 @@ def undelivered(session: Session, *, team_id: str, since: dt.datetime) -> Sequen
         )
         .order_by(Delivery.scheduled_for)
     ).all()
+
+
+def claimed_keys(session: Session, *, kinds: Sequence[str], since: dt.datetime) -> set[tuple[str, str, str]]:
+    """(kind, target, period key) of everything in the ledger of these kinds scheduled after a moment."""
+    rows = session.execute(
+        select(Delivery.kind, Delivery.target, Delivery.period_key).where(
+            Delivery.kind.in_(kinds), Delivery.scheduled_for > since
+        )
+    )
+    return {(kind, target, key) for kind, target, key in rows}
+
+
+def release(session: Session, *, delivery_id: int) -> None:
+    """Give a claim back after a passing fault, so the next run tries again."""
+    session.execute(delete(Delivery).where(Delivery.id == delivery_id, Delivery.status == POSTING))

@@ -1,7 +1,8 @@
 """Full-text search over shares and requests with the database's own engine.
 
-SQLite: an FTS5 table kept by triggers, ranked by bm25. PostgreSQL: GIN indexes on tsvector expressions,
-ranked by ts_rank. Both match any of the words (prefixes too) and rank documents matching more of them higher.
+SQLite: an FTS5 table per kind, keyed by row id and kept by triggers (migration 0004), ranked by bm25.
+PostgreSQL: GIN indexes on tsvector expressions, ranked by ts_rank. Both match any of the words (prefixes
+too) and rank documents matching more of them higher.
 """
 
 from __future__ import annotations
@@ -58,12 +59,16 @@ def _search_sqlite(session: Session, team_id: str, terms: list[str], limit: int)
     query = " OR ".join(f'"{term}"*' for term in terms)
     rows = session.execute(
         text(
-            "SELECT kind, ref_id FROM search_fts WHERE search_fts MATCH :query AND team_id = :team_id "
-            "ORDER BY bm25(search_fts) LIMIT :limit"
+            "SELECT * FROM ("
+            "SELECT 'share' AS kind, rowid AS id, bm25(shares_fts) AS rank FROM shares_fts "
+            "WHERE shares_fts MATCH :query AND team_id = :team_id "
+            "UNION ALL SELECT 'request', rowid, bm25(requests_fts) FROM requests_fts "
+            "WHERE requests_fts MATCH :query AND team_id = :team_id"
+            ") ORDER BY rank LIMIT :limit"
         ),
         {"query": query, "team_id": team_id, "limit": limit},
     )
-    return [(kind, int(ref_id)) for kind, ref_id in rows]
+    return [(kind, int(ref_id)) for kind, ref_id, _rank in rows]
 
 
 def _search_postgresql(session: Session, team_id: str, terms: list[str], limit: int) -> list[tuple[str, int]]:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bot.sandbox import Sandbox
+from bot.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
 from storage.db import make_engine, migrate
 from storage.models import Base
 
@@ -110,3 +110,17 @@ def clock() -> Clock:
 def sandbox(database_url, clock):
     with Sandbox(database_url, clock=clock, migrate_schema=False) as running:
         yield running
+
+
+@pytest.fixture
+def env(sandbox, monkeypatch) -> dict[str, str]:
+    """The environment `programme-talks` (e.g. run-due) would run with against this sandbox."""
+    for key, value in {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DATABASE_URL": sandbox.settings.database_url,
+        "SLACK_API_URL": sandbox.slack.url,
+        "PROGRAMME_TALKS_TZ": "Europe/London",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return dict(os.environ)

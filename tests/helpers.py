@@ -67,3 +67,11 @@ def offers(sessions) -> list[CollabOffer]:
 def response_to(slack, url: str, timeout: float = 5.0) -> Call:
     """The message the app sent back through a response_url."""
     return slack.wait_for("response_url", where=lambda c: c.args.get("url") == url, timeout=timeout)[-1]
+
+
+def run_due(at: str, capsys) -> str:
+    """Run `programme-talks run-due --at AT` (with the `env` fixture's environment) and return what it printed."""
+    from bot.cli import main
+
+    assert main(["run-due", "--at", at]) == 0
+    return capsys.readouterr().out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -14,13 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
-from bot.sandbox import BOT_TOKEN, SIGNING_SECRET
 from bot.scheduler import DigestRunner, start_scheduler
 from bot.slack import make_client
 from storage.db import make_engine, make_sessions
 from storage.models import Delivery, DigestSubscription
-from tests.helpers import all_text, response_to
+from tests.helpers import all_text, response_to, run_due
 from tests.test_share import _wait_until
 
 ROOT = Path(__file__).parent.parent
@@ -33,23 +30,10 @@ def utc(*args) -> dt.datetime:
 
 
 @pytest.fixture
-def env(sandbox, monkeypatch):
-    """The environment `programme-talks` would run with against this sandbox."""
-    for key, value in {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "DATABASE_URL": sandbox.settings.database_url,
-        "SLACK_API_URL": sandbox.slack.url,
-        "PROGRAMME_TALKS_TZ": "Europe/London",
-    }.items():
-        monkeypatch.setenv(key, value)
+def env(env, sandbox):
+    """The shared environment, with a workspace admin who may set up digests."""
     sandbox.slack.add_user(ADMIN, is_admin=True)
-    return dict(os.environ)
-
-
-def run_due(at: str, capsys) -> str:
-    assert main(["run-due", "--at", at]) == 0
-    return capsys.readouterr().out
+    return env
 
 
 def subscribe(sandbox, words: str, channel: str = "C_PRACTICE", user: str = ADMIN) -> str:

@@ -70,7 +70,7 @@ def highlighters(sandbox) -> list[str]:
 def finish_listeners(sandbox) -> None:
     """Wait for every listener already started to finish. Slack is acknowledged first and the work runs after,
     so this is how to be sure something did *not* happen. No more requests can be handled afterwards."""
-    sandbox.executor.shutdown(wait=True)
+    sandbox.drain()
 
 
 def test_leader_star_on_a_share_makes_it_a_highlight_credited_to_them(sandbox, share_ts):

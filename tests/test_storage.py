@@ -17,7 +17,8 @@ NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
 
 def _ours(obj, name, type_, reflected, compare_to) -> bool:
     """Leave out what only the migrations create on purpose: full-text tables, triggers' targets and indexes."""
-    if type_ == "table" and (name.startswith(("search_fts", "apscheduler_")) or name == "alembic_version"):
+    search_tables = ("search_fts", "shares_fts", "requests_fts", "apscheduler_")
+    if type_ == "table" and (name.startswith(search_tables) or name == "alembic_version"):
         return False
     return not (type_ == "index" and name and name.startswith(("fts_", "ix_apscheduler_")))
 

@@ -1,0 +1,509 @@
+"""Block Kit for agreements: the two-step form, the change and review forms, the channel summary, the
+requests to confirm, the review nudges, list and show. Pure functions over domain.agreements' records.
+
+All user text goes through `escape` into verbatim mrkdwn (handlers.blocks.section), or into plain text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConversationFilter,
+    ConversationSelectElement,
+    DatePickerElement,
+    HeaderBlock,
+    InputBlock,
+    Option,
+    PlainTextObject,
+    StaticSelectElement,
+    UserMultiSelectElement,
+)
+from slack_sdk.models.views import View
+
+from domain import agreements as ag
+from domain import text as t
+from domain.agreements import AGREED, CADENCES, CREDITED, DRAFT, ENDED, OUTCOMES, AgreementRecord, Party, Stage
+from handlers.blocks import context, section, text_input
+from handlers.ids import Action, input_id, responsibility_block
+from handlers.ids import Block as B
+from handlers.ids import View as V
+
+METADATA_CHARS = 3000  # Slack's limit on private_metadata
+
+# ---- what a form carries in private_metadata ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartiesStep:
+    """What the first step gathered, carried to the second."""
+
+    title: str = ""
+    channel_id: str = ""
+    user_ids: tuple[str, ...] = ()
+    organisations: tuple[tuple[str, str], ...] = ()  # (organisation, contact)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @property
+    def parties(self) -> tuple[Party, ...]:
+        return tuple(Party(user_id=u) for u in self.user_ids) + tuple(
+            Party(organisation=name, contact=contact) for name, contact in self.organisations
+        )
+
+
+@dataclass(frozen=True)
+class AgreementRef:
+    """Which agreement a form is about: the version a change starts from, the date a review is for."""
+
+    number: int = 0
+    version: int = 0
+    review_date: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+
+def read_metadata(kind: type, text: str | None):
+    """The dataclass a form was opened with, or None when it can't be read (never raises)."""
+    try:
+        data = json.loads(text or "")
+        if kind is PartiesStep:
+            orgs = tuple((str(name), str(contact)) for name, contact in data["organisations"])
+            return PartiesStep(str(data["title"]), str(data["channel_id"]), tuple(map(str, data["user_ids"])), orgs)
+        return AgreementRef(int(data["number"]), int(data.get("version") or 0), str(data.get("review_date") or ""))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+# ---- the forms ------------------------------------------------------------------------------------------------
+
+
+def parties_modal(user_id: str) -> View:
+    """Step 1: the title, where it belongs, and who the parties are."""
+    return View(
+        type="modal",
+        callback_id=V.AGREEMENT_PARTIES,
+        title="Write an agreement",
+        submit="Next",
+        close="Cancel",
+        blocks=[
+            section(
+                "A written agreement says who does what, how you'll talk about the work, and how everyone is "
+                "credited. Step 1 of 2: who is it between?"
+            ),
+            text_input(B.AGREEMENT_TITLE, "Title", ag.MAX_TITLE_CHARS, None, "e.g. Summer sports hall"),
+            InputBlock(
+                block_id=B.CHANNEL,
+                label="Channel it belongs to",
+                hint="I'll post a summary there.",
+                element=ConversationSelectElement(
+                    action_id=input_id(B.CHANNEL),
+                    default_to_current_conversation=True,
+                    filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+                ),
+            ),
+            InputBlock(
+                block_id=B.PARTY_USERS,
+                label="People in Slack",
+                hint="Include yourself if you are a party. Each person will be asked to confirm.",
+                element=UserMultiSelectElement(action_id=input_id(B.PARTY_USERS), initial_users=[user_id]),
+            ),
+            text_input(
+                B.PARTY_ORGANISATIONS,
+                "Organisations outside Slack",
+                2000,
+                None,
+                "Riverside Trust, Sam Patel",
+                multiline=True,
+                optional=True,
+                hint="One per line: the organisation, a comma, then its contact's name.",
+            ),
+        ],
+    )
+
+
+def details_modal(step: PartiesStep, today: dt.date) -> View:
+    """Step 2: who does what, dates, communication, recognition and reviews."""
+    blocks: list[Block] = [
+        section(f"*{t.escape(step.title)}* · posted in <#{step.channel_id}>\nStep 2 of 2: who does what?")
+    ]
+    blocks += _terms_inputs(step.parties, start=today, first_review=None, every=ag.DEFAULT_CADENCE)
+    return View(
+        type="modal",
+        callback_id=V.AGREEMENT_DETAILS,
+        title="Write an agreement",
+        submit="Save and share",
+        close="Cancel",
+        blocks=blocks,
+        private_metadata=step.to_json(),
+    )
+
+
+def change_modal(record: AgreementRecord) -> View:
+    """The change form, filled in with the agreement as it stands."""
+    blocks: list[Block] = [
+        section(
+            f"*#{record.number} {t.escape(record.title)}* (version {record.version})\n"
+            "Change what you need. Everyone else will be asked to confirm the new version."
+        )
+    ]
+    blocks += _terms_inputs(
+        record.parties,
+        start=record.start_date,
+        end=record.end_date,
+        first_review=record.next_review,
+        every=record.review_every_days,
+        initial=record,
+    )
+    blocks.append(
+        text_input(
+            B.CHANGE_NOTE, "What changed, and why?", ag.MAX_TERM_CHARS, None, "e.g. Moved to Saturdays", multiline=True
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=V.AGREEMENT_CHANGE,
+        title="Propose a change",
+        submit="Propose",
+        close="Cancel",
+        blocks=blocks,
+        private_metadata=AgreementRef(record.number, record.version).to_json(),
+    )
+
+
+def review_modal(record: AgreementRecord, review_date: dt.date, suggested: dt.date | None) -> View:
+    credit_options = [Option(value=key, text=label) for key, label in CREDITED.items()]
+    return View(
+        type="modal",
+        callback_id=V.AGREEMENT_REVIEW,
+        title="Record a review",
+        submit="Record",
+        close="Cancel",
+        blocks=[
+            section(f"*#{record.number} {t.escape(record.title)}*\nReview due {ag.long_date(review_date)}"),
+            InputBlock(
+                block_id=B.OUTCOME,
+                label="How is it going?",
+                element=StaticSelectElement(
+                    action_id=input_id(B.OUTCOME),
+                    options=[Option(value=key, text=label) for key, label in OUTCOMES.items()],
+                ),
+            ),
+            text_input(B.ACHIEVED, "What has been achieved?", ag.MAX_TERM_CHARS, None, "A few lines", multiline=True),
+            section(f"*You agreed to recognise each party like this:*\n{t.escape(record.recognition)}"),
+            InputBlock(
+                block_id=B.CREDITED,
+                label="Has every party been credited as agreed?",
+                element=StaticSelectElement(action_id=input_id(B.CREDITED), options=credit_options),
+            ),
+            text_input(
+                B.CREDIT_NOTE,
+                "If not yet, who is missing and what will you do?",
+                ag.MAX_TERM_CHARS,
+                None,
+                "e.g. Riverside's logo goes on the next poster",
+                multiline=True,
+                optional=True,
+            ),
+            InputBlock(
+                block_id=B.NEXT_REVIEW,
+                label="Next review",
+                optional=True,
+                hint=f"The agreement ends on {ag.long_date(record.end_date)}. Leave empty if it has ended.",
+                element=DatePickerElement(
+                    action_id=input_id(B.NEXT_REVIEW), initial_date=suggested.isoformat() if suggested else None
+                ),
+            ),
+        ],
+        private_metadata=AgreementRef(record.number, record.version, review_date.isoformat()).to_json(),
+    )
+
+
+def _terms_inputs(
+    parties: Sequence[Party],
+    *,
+    start: dt.date | None,
+    first_review: dt.date | None,
+    every: int,
+    end: dt.date | None = None,
+    initial: AgreementRecord | None = None,
+) -> list[Block]:
+    blocks: list[Block] = []
+    for position, party in enumerate(parties):
+        blocks.append(section(f"*{ag.party_mrkdwn(party)}*"))
+        blocks.append(
+            text_input(
+                responsibility_block(position),
+                "What they will do",
+                ag.MAX_TERM_CHARS,
+                party.responsibility,
+                "e.g. Book the hall and open up on Saturdays",
+                multiline=True,
+            )
+        )
+    cadence = [Option(value=str(days), text=label) for days, label in CADENCES.items()]
+    blocks += [
+        _date(B.START_DATE, "Starts", start),
+        _date(B.END_DATE, "Ends", end),
+        text_input(
+            B.COMMS_INTERNAL,
+            "How you'll keep people informed inside your organisations",
+            ag.MAX_TERM_CHARS,
+            initial and initial.comms_internal,
+            "e.g. A line in each team meeting; a monthly email to managers",
+            multiline=True,
+        ),
+        text_input(
+            B.COMMS_EXTERNAL,
+            "How you'll talk about it outside",
+            ag.MAX_TERM_CHARS,
+            initial and initial.comms_external,
+            "e.g. Joint posts on both websites; nothing to the press before July",
+            multiline=True,
+        ),
+        text_input(
+            B.RECOGNITION,
+            "How each party will be recognised",
+            ag.MAX_TERM_CHARS,
+            initial and initial.recognition,
+            "e.g. Both logos on posters; thanked by name in newsletters",
+            multiline=True,
+        ),
+        _date(B.FIRST_REVIEW, "First review" if initial is None else "Next review", first_review),
+        InputBlock(
+            block_id=B.REVIEW_EVERY,
+            label="Then review it",
+            element=StaticSelectElement(
+                action_id=input_id(B.REVIEW_EVERY),
+                options=cadence,
+                initial_option=next((o for o in cadence if o.value == str(every)), None),
+            ),
+        ),
+    ]
+    return blocks
+
+
+def _date(block: str, label: str, initial: dt.date | None) -> InputBlock:
+    element = DatePickerElement(action_id=input_id(block), initial_date=initial.isoformat() if initial else None)
+    return InputBlock(block_id=block, label=label, element=element)
+
+
+# ---- messages ---------------------------------------------------------------------------------------------------
+
+
+def summary_text(record: AgreementRecord) -> str:
+    return f"Agreement #{record.number}: {t.escape(t.shorten(record.title, 80))} ({record.status})"
+
+
+def summary_message(record: AgreementRecord, today: dt.date) -> list[Block]:
+    """The channel's view of an agreement, kept current as people confirm, change and review it."""
+    return [*agreement_blocks(record, today), *_actions(record)]
+
+
+def agreement_blocks(record: AgreementRecord, today: dt.date) -> list[Block]:
+    """The agreement in full, and where it stands."""
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=f"🤝 Agreement #{record.number}: {t.shorten(record.title, 110)}")),
+        section(_status(record)),
+    ]
+    for party in record.parties:
+        blocks.append(section(f"*{ag.party_mrkdwn(party)}* will:\n{t.escape(party.responsibility)}"))
+    blocks += [
+        section(f"*Dates:* {ag.long_date(record.start_date)} to {ag.long_date(record.end_date)}"),
+        section(f"*Keeping people informed inside our organisations*\n{t.escape(record.comms_internal)}"),
+        section(f"*Talking about it outside*\n{t.escape(record.comms_external)}"),
+        section(f"*How each party will be recognised*\n{t.escape(record.recognition)}"),
+        section(_reviews_line(record, today)),
+        context(_confirmations(record), f"Version {record.version}"),
+    ]
+    if any(not p.user_id for p in record.parties) and record.status != ENDED:
+        blocks.append(
+            context(
+                "Organisations outside Slack aren't asked here: send their contact the document from "
+                f"`/agreement export {record.number}`."
+            )
+        )
+    return blocks
+
+
+def _status(record: AgreementRecord) -> str:
+    if record.status == AGREED:
+        return "*Status:* ✅ Agreed by everyone"
+    if record.status == ENDED:
+        return "*Status:* 🏁 Ended"
+    return "*Status:* 📝 Draft, waiting for everyone to confirm"
+
+
+def _confirmations(record: AgreementRecord) -> str:
+    done = [f"<@{p.user_id}>" for p in record.parties if p.user_id and p.confirmed]
+    waiting = [f"<@{u}>" for u in record.waiting_for]
+    said = f"Confirmed by {_and(done)}" if done else "Nobody has confirmed yet"
+    return said + (f"; waiting for {_and(waiting)}" if waiting and record.status != ENDED else "")
+
+
+def _reviews_line(record: AgreementRecord, today: dt.date) -> str:
+    every = ag.cadence_words(record.review_every_days)
+    line = (
+        f"*Next review:* {ag.long_date(record.next_review)} ({ag.days_away(record.next_review, today)}), then {every}"
+        if record.next_review
+        else "*Reviews:* none to come"
+    )
+    if record.reviews:
+        last = record.reviews[-1]
+        line += (
+            f"\n_Last review ({ag.short_date(last.review_date, today)}): {OUTCOMES.get(last.outcome, last.outcome)}, "
+            f"recorded by <@{last.recorded_by}>_"
+        )
+    return line
+
+
+def _actions(record: AgreementRecord) -> list[Block]:
+    if record.status == ENDED:
+        return []
+    buttons = []
+    if record.status == DRAFT:
+        buttons.append(_confirm_button(record))
+    buttons.append(ButtonElement(text="Propose a change", action_id=Action.PROPOSE_CHANGE, value=str(record.number)))
+    if record.status == AGREED and record.next_review:
+        buttons.append(_review_button(record.number, record.next_review))
+    return [ActionsBlock(elements=buttons)]
+
+
+def _confirm_button(record: AgreementRecord) -> ButtonElement:
+    return ButtonElement(
+        text="Confirm", action_id=Action.CONFIRM_AGREEMENT, value=f"{record.number}:{record.version}", style="primary"
+    )
+
+
+def _review_button(number: int, review_date: dt.date) -> ButtonElement:
+    return ButtonElement(
+        text="Record review",
+        action_id=Action.RECORD_REVIEW,
+        value=f"{number}:{review_date.isoformat()}",
+        style="primary",
+    )
+
+
+def confirm_request(record: AgreementRecord, intro: str, today: dt.date) -> list[Block]:
+    """A message asking a party to confirm the current version (`intro` is escaped mrkdwn)."""
+    buttons = [
+        _confirm_button(record),
+        ButtonElement(text="Propose a change", action_id=Action.PROPOSE_CHANGE, value=str(record.number)),
+    ]
+    return [section(intro), *agreement_blocks(record, today), ActionsBlock(elements=buttons)]
+
+
+def written_intro(asked_by: str) -> str:
+    return f"👋 <@{asked_by}> has written down an agreement with you. Please check it and confirm it's right."
+
+
+def change_intro(record: AgreementRecord, asked_by: str, note: str) -> str:
+    return (
+        f"✏️ <@{asked_by}> proposed a change to agreement #{record.number} (now version {record.version}):\n"
+        f">{t.escape(t.shorten(' '.join(note.split()), 500))}\nPlease check it and confirm."
+    )
+
+
+def confirmed_blocks(record: AgreementRecord, thanks: str, today: dt.date) -> list[Block]:
+    """What a direct message asking to confirm becomes once the person has confirmed (`thanks` is mrkdwn)."""
+    return [section(thanks), *agreement_blocks(record, today)]
+
+
+def show_blocks(record: AgreementRecord, viewer: str, today: dt.date, tz: ZoneInfo) -> list[Block]:
+    """`/agreement show N`: the agreement, its history, and for its parties, what they can do."""
+    blocks = agreement_blocks(record, today)
+    history = [
+        f"• Version {v.version}, {ag.short_date(v.created_at.astimezone(tz).date(), today)}, by <@{v.changed_by}>"
+        + (f": {t.escape(t.shorten(v.note, 150))}" if v.note else "")
+        for v in record.versions
+    ]
+    history += [
+        f"• Review of {ag.short_date(r.review_date, today)}: {OUTCOMES.get(r.outcome, r.outcome)}, credited: "
+        f"{CREDITED.get(r.credited, r.credited).lower()}, by <@{r.recorded_by}>"
+        for r in record.reviews
+    ]
+    if history:
+        blocks.append(section(t.shorten("*History*\n" + "\n".join(history), 2900)))
+    if record.permalink:
+        blocks.append(context(f"{t.link(record.permalink, 'open')} in the channel"))
+    if record.is_party(viewer):
+        blocks += _actions(record)
+    return blocks
+
+
+def list_blocks(records: Sequence[AgreementRecord], today: dt.date) -> list[Block]:
+    if not records:
+        return [section("You aren't a party to any agreements yet. Type `/agreement` to write one.")]
+    lines = []
+    for r in records:
+        state = {AGREED: "✅ agreed", DRAFT: "📝 draft", ENDED: "🏁 ended"}.get(r.status, r.status)
+        review = f" · next review {ag.short_date(r.next_review, today)}" if r.next_review and r.status != ENDED else ""
+        waiting = f" · waiting for {_and([f'<@{u}>' for u in r.waiting_for])}" if r.status == DRAFT else ""
+        lines.append(f"*#{r.number}* {t.escape(t.shorten(r.title, 80))} · {state}{review}{waiting}")
+    return [
+        section(t.shorten("*Your agreements*\n" + "\n".join(lines), 2900)),
+        context("`/agreement show 3` shows one in full; `/agreement export 3` sends it to you as a document."),
+    ]
+
+
+def nudge_blocks(record: AgreementRecord, stage: Stage, today: dt.date) -> list[Block]:
+    """A reminder to the channel and each Slack party that a review is coming or overdue."""
+    when = f"{ag.short_date(stage.review_date, today)} ({ag.days_away(stage.review_date, today)})"
+    title = f"*#{record.number} {t.escape(t.shorten(record.title, 100))}*"
+    if stage.review_date >= today:
+        said = f"⏰ Agreement {title} is due for review on {when}."
+    else:
+        said = f"⏰ The review of agreement {title} was due on {when} and hasn't been recorded yet."
+    who = ", ".join(ag.party_mrkdwn(p) for p in record.parties)
+    return [
+        section(f"{said}\nIt only takes a couple of minutes: how it's going, and whether everyone has been credited."),
+        context(f"Parties: {who}"),
+        ActionsBlock(elements=[_review_button(record.number, stage.review_date)]),
+    ]
+
+
+def escalation_blocks(record: AgreementRecord, review_date: dt.date, today: dt.date) -> list[Block]:
+    """A champion's heads-up that a review is two weeks overdue."""
+    who = ", ".join(ag.party_mrkdwn(p) for p in record.parties)
+    return [
+        section(
+            f"🔔 The review of agreement *#{record.number} {t.escape(t.shorten(record.title, 100))}* in "
+            f"<#{record.channel_id}> was due on {ag.short_date(review_date, today)} "
+            f"({ag.days_away(review_date, today)}) and hasn't been recorded. Could you check in with the parties?"
+        ),
+        context(f"Parties: {who}"),
+    ]
+
+
+def help_blocks() -> list[Block]:
+    return [
+        section(
+            "*Collaboration agreements*\n"
+            "`/agreement` opens a short form to write down who does what, how you'll talk about the work, how "
+            "everyone is credited, and when you'll review it. Each person named is asked to confirm.\n"
+            "`/agreement list` shows the agreements you are part of.\n"
+            "`/agreement show 3` shows agreement #3 in full.\n"
+            "`/agreement export 3` sends it to you as a document you can share with partners outside Slack.\n"
+            "I'll remind everyone when a review is due."
+        )
+    ]
+
+
+def usage_text(word: str) -> str:
+    return (
+        f"I don't know `/agreement {t.escape(t.shorten(word, 40))}`. Try `/agreement` to write one, "
+        "`/agreement list`, `/agreement show 3`, `/agreement export 3` or `/agreement help`."
+    )
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,203 @@
+"""Events: `/event` opens a form; the event is posted with Going and Interested buttons whose counts stay current
+on every message that shows it (its channel, other channels invited, and invitations by direct message)."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
+
+from domain import events as ev
+from domain import text as t
+from domain.events import EventCard, EventForm
+from handlers import event_blocks as eb
+from handlers import forms
+from handlers.commands import HELP_WORDS
+from handlers.context import Deps, ModalContext, listener
+from handlers.ids import Action, Block, Command, View
+from handlers.publish import NotPosted, Posted, post_message, update_message
+from storage import events as es
+from storage.events import EventCopy
+
+NOT_SAVED = "Sorry, I couldn't save this just now. Your event is still here: please try again in a minute."
+FIELDS = {
+    "title": Block.EVENT_TITLE,
+    "date": Block.EVENT_DATE,
+    "time": Block.EVENT_TIME,
+    "place": Block.PLACE,
+    "about": Block.ABOUT,
+}
+REFRESHES = 3  # passes over an event's messages when answers arrive at the same moment
+
+
+def register(app: App, deps: Deps) -> None:
+    app.command(Command.EVENT)(listener(handle_event_command, deps))
+    app.view(View.EVENT)(listener(handle_event_submission, deps))
+    app.action(Action.EVENT_GOING)(listener(handle_going, deps))
+    app.action(Action.EVENT_INTERESTED)(listener(handle_interested, deps))
+
+
+def handle_event_command(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    text = t.unescape(body.get("text") or "").strip()
+    if text.lower() in HELP_WORDS:
+        ack(blocks=eb.event_help_blocks(deps.tz), response_type="ephemeral")
+        return
+    ack()
+    metadata = ModalContext(channel_id=body.get("channel_id")).to_json()
+    title = t.shorten(text, ev.MAX_TITLE_CHARS) if text else None
+    client.views_open(trigger_id=body["trigger_id"], view=eb.event_modal(metadata, tz=deps.tz, title=title))
+
+
+# ---- the form ----------------------------------------------------------------------------------------------
+
+
+def _unique(items, *, leave_out: str | None) -> list[str]:
+    return [item for item in dict.fromkeys(items or ()) if item and item != leave_out]
+
+
+def handle_event_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    view = body["view"]
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    form = EventForm(
+        title=forms.value(view, Block.EVENT_TITLE).get("value") or "",
+        date=forms.value(view, Block.EVENT_DATE).get("selected_date"),
+        time=forms.value(view, Block.EVENT_TIME).get("selected_time"),
+        place=forms.value(view, Block.PLACE).get("value") or "",
+        about=forms.value(view, Block.ABOUT).get("value") or "",
+    )
+    now = deps.clock()
+    draft, problems = ev.check_event_form(form, now=now, tz=deps.tz)
+    errors = {FIELDS[field]: message for field, message in problems.items()}
+    channel_id = (
+        forms.value(view, Block.CHANNEL).get("selected_conversation")
+        or ModalContext.from_json(view.get("private_metadata")).channel_id
+    )
+    if not channel_id:
+        errors[Block.CHANNEL] = "Please choose a channel to post it in."
+    people = _unique(forms.value(view, Block.INVITE_PEOPLE).get("selected_users"), leave_out=user_id)
+    channels = _unique(forms.value(view, Block.INVITE_CHANNELS).get("selected_conversations"), leave_out=channel_id)
+    if len(people) > eb.MAX_INVITED_PEOPLE:
+        errors[Block.INVITE_PEOPLE] = f"Please invite up to {eb.MAX_INVITED_PEOPLE} people; add their channel instead."
+    if len(channels) > eb.MAX_INVITED_CHANNELS:
+        errors[Block.INVITE_CHANNELS] = f"Please choose up to {eb.MAX_INVITED_CHANNELS} channels."
+    if errors or draft is None:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        with deps.sessions.begin() as session:
+            event = es.add_event(
+                session,
+                team_id=team_id,
+                created_by=user_id,
+                channel_id=channel_id,
+                title=draft.title,
+                starts_at=draft.starts_at,
+                place=draft.place,
+                about=draft.about,
+                now=now,
+            )
+            copies = es.add_event_copies(session, event, channels=[channel_id, *channels], invited_users=people)
+            card = es.event_card(session, event)
+    except SQLAlchemyError:
+        ack(response_action="errors", errors={Block.EVENT_TITLE: NOT_SAVED})
+        raise
+    ack()
+    _send_out(client, deps, card, copies, team_id=team_id)
+
+
+def _send_out(client: WebClient, deps: Deps, card: EventCard, copies: list[EventCopy], *, team_id: str) -> None:
+    """Post every copy, remember where each went, catch up with any answers given meanwhile, and tell its maker."""
+    results = [
+        (
+            copy,
+            post_message(
+                client,
+                copy.channel_id,
+                eb.event_message(card, deps.tz, invited=copy.invited_user is not None),
+                eb.event_text(card, deps.tz),
+            ),
+        )
+        for copy in copies
+    ]
+    with deps.sessions.begin() as session:
+        for copy, result in results:
+            if isinstance(result, Posted):
+                es.record_event_copy(session, copy_id=copy.id, channel_id=result.channel_id, ts=result.ts)
+    _refresh(client, deps, team_id=team_id, event_id=card.id, shown=card)
+    channels = [(copy, result) for copy, result in results if copy.invited_user is None]
+    posted = [copy.channel_id for copy, result in channels if isinstance(result, Posted)]
+    note = eb.posted_note(
+        card,
+        posted=posted,
+        not_posted=[(c.channel_id, eb.channel_problem(r.error)) for c, r in channels if isinstance(r, NotPosted)],
+        invited=sum(1 for c, r in results if c.invited_user and isinstance(r, Posted)),
+        not_invited=sum(1 for c, r in results if c.invited_user and isinstance(r, NotPosted)),
+    )
+    _tell(client, card.created_by, card.channel_id if card.channel_id in posted else None, note)
+
+
+def _tell(client: WebClient, user_id: str, channel_id: str | None, note: list) -> None:
+    """Tell someone, only them: in the channel if there is one to tell them in, else by direct message."""
+    text = "Your event is posted"
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, blocks=note, text=text)
+            return
+        except (SlackApiError, SlackClientError, OSError):
+            pass  # they may have left the channel: tell them directly instead
+    client.chat_postMessage(channel=user_id, blocks=note, text=text)
+
+
+# ---- answers -----------------------------------------------------------------------------------------------
+
+
+def handle_going(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    _answer(ack, body, respond, client, deps, clicked=ev.GOING)
+
+
+def handle_interested(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    _answer(ack, body, respond, client, deps, clicked=ev.INTERESTED)
+
+
+def _answer(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps, *, clicked: str) -> None:
+    ack()
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    raw = str(body["actions"][0].get("value") or "")
+    now, note, card = deps.clock(), eb.GONE_NOTE, None
+    with deps.sessions.begin() as session:
+        event = es.get_event(session, team_id=team_id, event_id=int(raw)) if raw.isdigit() else None
+        changed = event is not None and not ev.has_started(event.starts_at, now)
+        if event is not None and not changed:
+            note = eb.started_note(es.event_card(session, event))
+        elif changed:
+            change = ev.rsvp_change(es.get_answer(session, event_id=event.id, user_id=user_id), clicked)
+            es.save_answer(session, event, user_id=user_id, answer=change.after, now=now)
+            card = es.event_card(session, event)
+            reminder_coming = now < ev.reminder_moment(card.starts_at, deps.tz)
+            note = eb.answer_note(card, change, deps.tz, reminder_coming=reminder_coming)
+    respond(text=note, response_type="ephemeral", replace_original=False)
+    if changed and card is not None:
+        _refresh(client, deps, team_id=team_id, event_id=card.id, shown=None)
+
+
+def _refresh(client: WebClient, deps: Deps, *, team_id: str, event_id: int, shown: EventCard | None) -> None:
+    """Bring every message showing the event up to date with the answers stored, unless they already show them.
+
+    Answers given at the same moment can finish in either order, so after updating, the answers are read again
+    and, if they changed meanwhile, shown again: whoever updates last has just read the latest answers.
+    """
+    for _ in range(REFRESHES):
+        with deps.sessions.begin() as session:
+            event = es.get_event(session, team_id=team_id, event_id=event_id)
+            if event is None:
+                return
+            card = es.event_card(session, event)
+            copies = es.list_event_copies(session, event_id=event_id)
+        if shown is not None and (card.going, card.interested) == (shown.going, shown.interested):
+            return
+        for copy in copies:
+            if copy.message_ts:
+                blocks = eb.event_message(card, deps.tz, invited=copy.invited_user is not None)
+                update_message(client, copy.channel_id, copy.message_ts, blocks, eb.event_text(card, deps.tz))
+        shown = card

@@ -1,0 +1,232 @@
+"""Agreement review nudges, played by `programme-talks run-due`, and recording reviews from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from domain.agreements import reviews_section
+from handlers.ids import Action, Block, View
+from storage import agreements as store
+from storage.models import AgreementReview
+from tests.helpers import all_text, response_to, run_due
+from tests.test_agreements import (
+    AMIRA,
+    BEN,
+    CHANNEL,
+    agreement,
+    confirm,
+    opened,
+    said,
+    summary_updates,
+    write_agreement,
+)
+from tests.test_share import _wait_until
+
+ADMIN, CHAMPION = "U_ADMIN", "U_CHAMP"
+LONDON = ZoneInfo("Europe/London")
+
+
+def agreed(sandbox, **changes) -> int:
+    """Amira and Ben (and Riverside Trust) agree, with the first review on Monday 7 December."""
+    number = write_agreement(sandbox, **changes)
+    confirm(sandbox, BEN)
+    _wait_until(lambda: agreement(sandbox, number).status == "agreed")
+    return number
+
+
+def nudges(sandbox, target: str) -> list[dict]:
+    return [m for m in sandbox.slack.messages(target) if "review due" in (m.get("text") or "")]
+
+
+def posted(out: str, kind: str = "review_nudge") -> list[str]:
+    return [line.strip() for line in out.splitlines() if line.strip().startswith(f"posted {kind} ")]
+
+
+def appoint_champion(sandbox) -> None:
+    sandbox.slack.add_user(ADMIN, is_admin=True)
+    sandbox.sim.command("/talks", f"champion <@{CHAMPION}>", user=ADMIN)
+    sandbox.slack.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == CHAMPION)
+
+
+def record_review(sandbox, user: str, **values):
+    nudge = nudges(sandbox, user)[-1]
+    sandbox.sim.click(nudge, Action.RECORD_REVIEW, user=user, channel="D" + user)
+    form = opened(sandbox, View.AGREEMENT_REVIEW)
+    answers = {Block.OUTCOME: "on_track", Block.ACHIEVED: "Twelve Saturday sessions", Block.CREDITED: "yes"}
+    return form, sandbox.sim.submit(form, answers | values, user=user)
+
+
+# ---- when nudges come --------------------------------------------------------------------------------------------
+
+
+def test_the_channel_and_each_slack_party_are_nudged_three_days_before_and_on_the_day_at_nine(sandbox, env, capsys):
+    agreed(sandbox)
+    assert "nothing to do" in run_due("2026-12-04T08:59", capsys)
+    out = run_due("2026-12-04T09:00", capsys)
+    assert sorted(posted(out)) == sorted(
+        f"posted review_nudge to {target} 1:2026-12-07:d-3" for target in (CHANNEL, AMIRA, BEN)
+    )
+    assert "nothing to do" in run_due("2026-12-04T09:00", capsys)
+    assert "nothing to do" in run_due("2026-12-06T12:00", capsys)
+    [early] = nudges(sandbox, BEN)
+    assert "due for review on Mon 7 Dec (in 3 days)" in all_text(early["blocks"])
+    assert "Record review" in all_text(early["blocks"])
+    out = run_due("2026-12-07T09:00", capsys)
+    assert len(posted(out)) == 3 and all(line.endswith("1:2026-12-07:d0") for line in posted(out))
+    assert "(today)" in all_text(nudges(sandbox, CHANNEL)[-1]["blocks"])
+    assert "nothing to do" in run_due("2026-12-07T09:00", capsys)
+    assert [len(nudges(sandbox, target)) for target in (CHANNEL, AMIRA, BEN)] == [2, 2, 2]
+
+
+def test_an_unrecorded_review_is_nudged_every_week_and_champions_are_told_once_at_fourteen_days(sandbox, env, capsys):
+    appoint_champion(sandbox)
+    agreed(sandbox)
+    run_due("2026-12-04T09:00", capsys)
+    run_due("2026-12-07T09:00", capsys)
+    out = run_due("2026-12-14T09:00", capsys)
+    assert len(posted(out)) == 3 and posted(out, "review_escalation") == []
+    assert "hasn't been recorded yet" in all_text(nudges(sandbox, BEN)[-1]["blocks"])
+    out = run_due("2026-12-21T09:00", capsys)
+    assert len(posted(out)) == 3
+    assert posted(out, "review_escalation") == [f"posted review_escalation to {CHAMPION} 1:2026-12-07"]
+    out = run_due("2026-12-28T09:00", capsys)
+    assert len(posted(out)) == 3 and posted(out, "review_escalation") == []
+    [told] = [m for m in sandbox.slack.messages(CHAMPION) if "overdue" in (m.get("text") or "")]
+    assert "was due on Mon 7 Dec (14 days ago)" in all_text(told["blocks"]) and "<#C_PRACTICE>" in all_text(
+        told["blocks"]
+    )
+
+
+def test_after_downtime_only_the_latest_nudge_goes_out_however_late(sandbox, env, capsys):
+    agreed(sandbox)
+    out = run_due("2026-12-22T18:00", capsys)  # nothing ran for weeks
+    assert sorted(posted(out)) == sorted(
+        f"posted review_nudge to {target} 1:2026-12-07:d+14" for target in (CHANNEL, AMIRA, BEN)
+    )
+    assert "nothing to do" in run_due("2026-12-22T18:05", capsys)
+
+
+def test_drafts_are_not_nudged_until_everyone_has_confirmed(sandbox, env, capsys):
+    write_agreement(sandbox)
+    assert "nothing to do" in run_due("2026-12-07T09:00", capsys)
+    confirm(sandbox, BEN)
+    _wait_until(lambda: agreement(sandbox, 1).status == "agreed")
+    assert all(line.endswith("d0") for line in posted(run_due("2026-12-07T10:00", capsys)))
+
+
+def test_nudges_keep_to_nine_in_the_morning_across_the_spring_clock_change(sandbox, env, capsys, clock):
+    clock.set(dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC))
+    write_agreement(
+        sandbox,
+        **{Block.START_DATE: "2026-03-21", Block.FIRST_REVIEW: "2026-03-29", Block.END_DATE: "2026-06-30"},
+    )
+    confirm(sandbox, BEN)
+    _wait_until(lambda: agreement(sandbox, 1).status == "agreed")
+    assert "nothing to do" in run_due("2026-03-26T08:59+00:00", capsys)
+    assert len(posted(run_due("2026-03-26T09:00+00:00", capsys))) == 3  # 09:00 GMT
+    assert "nothing to do" in run_due("2026-03-29T07:59+00:00", capsys)
+    out = run_due("2026-03-29T08:00+00:00", capsys)  # 09:00 BST, the day the clocks go forward
+    assert len(posted(out)) == 3 and "1:2026-03-29:d0" in out
+    assert "nothing to do" in run_due("2026-04-05T07:59+00:00", capsys)
+    assert len(posted(run_due("2026-04-05T08:00+00:00", capsys))) == 3
+
+
+# ---- recording reviews ------------------------------------------------------------------------------------------
+
+
+def test_recording_a_review_from_a_nudge_stops_that_dates_nudges_and_schedules_the_next(sandbox, env, capsys, clock):
+    agreed(sandbox)
+    run_due("2026-12-07T09:00", capsys)
+    clock.set(dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC))
+    form, answer = record_review(sandbox, BEN, **{Block.CREDITED: "partly", Block.NEXT_REVIEW: "2027-01-04"})
+    shown = all_text(form["blocks"])
+    assert "Both logos on every poster" in shown  # the recognition plan, to check against
+    next_review = next(b for b in form["blocks"] if b.get("block_id") == Block.NEXT_REVIEW)
+    assert next_review["element"]["initial_date"] == "2027-01-04"  # four weeks on
+    assert set(answer.json()["errors"]) == {Block.CREDIT_NOTE}
+    values = {
+        Block.CREDITED: "partly",
+        Block.CREDIT_NOTE: "Riverside's logo is missing",
+        Block.NEXT_REVIEW: "2027-01-04",
+    }
+    assert (
+        sandbox.sim.submit(form, {Block.OUTCOME: "on_track", Block.ACHIEVED: "Twelve sessions"} | values, user=BEN).body
+        == ""
+    )
+    with sandbox.sessions() as session:
+        [saved] = session.scalars(select(AgreementReview)).all()
+    assert (saved.review_date, saved.credited, saved.next_review) == (
+        dt.date(2026, 12, 7),
+        "partly",
+        dt.date(2027, 1, 4),
+    )
+    assert agreement(sandbox, 1).next_review == dt.date(2027, 1, 4)
+    _wait_until(lambda: any("Monday 4 January 2027" in text for text in summary_updates(sandbox)))
+
+    assert "nothing to do" in run_due("2026-12-14T09:00", capsys)
+    assert "nothing to do" in run_due("2026-12-21T09:00", capsys)
+    out = run_due("2027-01-01T09:00", capsys)
+    assert len(posted(out)) == 3 and "1:2027-01-04:d-3" in out
+    _, url = sandbox.sim.click(nudges(sandbox, AMIRA)[0], Action.RECORD_REVIEW, user=AMIRA, channel="DU_AMIRA")
+    assert "<@U_BEN> already recorded the review due Mon 7 Dec" in said(sandbox, url)
+
+
+def test_a_review_that_ends_the_agreement_stops_every_nudge(sandbox, env, capsys, clock):
+    agreed(sandbox)
+    run_due("2026-12-07T09:00", capsys)
+    clock.set(dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC))
+    _, answer = record_review(sandbox, AMIRA, **{Block.OUTCOME: "ended", Block.NEXT_REVIEW: None})
+    assert answer.body == ""
+    found = agreement(sandbox, 1)
+    assert (found.status, found.next_review) == ("ended", None)
+    _wait_until(lambda: any("Ended" in text for text in summary_updates(sandbox)))
+    for at in ("2026-12-14T09:00", "2026-12-21T09:00", "2027-01-01T09:00"):
+        assert "nothing to do" in run_due(at, capsys)
+    _, url = sandbox.sim.click(nudges(sandbox, BEN)[-1], Action.RECORD_REVIEW, user=BEN, channel="DU_BEN")
+    assert "has ended" in said(sandbox, url)
+
+
+def test_only_parties_can_record_a_review(sandbox, env, capsys):
+    agreed(sandbox)
+    run_due("2026-12-07T09:00", capsys)
+    _, url = sandbox.sim.click(nudges(sandbox, CHANNEL)[-1], Action.RECORD_REVIEW, user="U_DAN", channel=CHANNEL)
+    assert "Only the people named in agreement #1 can record its reviews" in said(sandbox, url)
+    sandbox.slack.assert_no_call("views.open", where=lambda c: c.args["view"]["callback_id"] == View.AGREEMENT_REVIEW)
+
+
+# ---- for the digest ---------------------------------------------------------------------------------------------
+
+
+def test_reviews_due_within_a_week_or_overdue_are_listed_for_the_digest(sandbox, clock):
+    agreed(sandbox)  # #1: review on 7 December
+    write_agreement(
+        sandbox,
+        step_one={Block.AGREEMENT_TITLE: "Later one", Block.PARTY_USERS: [AMIRA]},
+        **{Block.FIRST_REVIEW: "2027-01-20"},
+    )
+    write_agreement(sandbox, step_one={Block.AGREEMENT_TITLE: "Still a draft"})
+    now = dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC)
+    with sandbox.sessions() as session:
+        due = store.reviews_due(session, team_id="T0001", now=now, tz=LONDON)
+    assert [item.number for item in due] == [1]
+    section = reviews_section(due, now.date())
+    assert section.lines == (
+        "#1 Summer sports hall — review due Mon 7 Dec (in 5 days) · <@U_AMIRA>, <@U_BEN>, Riverside Trust",
+    )
+    with sandbox.sessions() as session:
+        late = store.reviews_due(session, team_id="T0001", now=dt.datetime(2026, 12, 9, tzinfo=dt.UTC), tz=LONDON)
+    assert reviews_section(late, dt.date(2026, 12, 9)).lines[0].startswith("⚠️ #1 Summer sports hall — review overdue")
+
+
+def test_the_weekly_digest_lists_agreement_reviews_due(sandbox, env, capsys):
+    agreed(sandbox)  # review on Monday 7 December
+    sandbox.slack.add_user("U_ADMIN", is_admin=True)
+    _, url = sandbox.sim.command("/talks", "digest here weekly mon 09:00", user="U_ADMIN", channel="C_DIGEST")
+    response_to(sandbox.slack, url)
+    assert "posted digest to C_DIGEST 2026-11-30T09:00" in run_due("2026-11-30T09:00", capsys)
+    digest = [m for m in sandbox.slack.messages("C_DIGEST") if "Agreement reviews due" in all_text(m["blocks"])]
+    assert len(digest) == 1
+    assert "#1 Summer sports hall — review due Mon 7 Dec (in 7 days)" in all_text(digest[0]["blocks"])
