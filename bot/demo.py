@@ -1,9 +1,10 @@
 """`programme-talks demo`: a short scene played by the real app against the local Slack stand-in.
 
-No Slack account is needed. Over a week, colleagues share practice, ask for a partner, offer help, search and
-react, through signed requests exactly as Slack sends them; then the scheduler posts the weekly digest. The
-demo prints what Slack would show each of them. The app's clock is the scene's: each step happens at its
-own moment of the week.
+No Slack account is needed. Over a week, colleagues share practice, ask for a partner, offer help, write a
+collaboration agreement with a partner outside Slack, invite people to an event, search and react, through
+signed requests exactly as Slack sends them; then the scheduler posts the weekly digest and, played forward
+into December, the event's reminder and the agreement's first review nudge. The demo prints what Slack would
+show each of them. The app's clock is the scene's: each step happens at its own moment.
 """
 
 from __future__ import annotations
@@ -21,26 +22,30 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot import reminders, reviews, scheduler
 from bot.sandbox import Sandbox
 from bot.scheduler import make_runner
 from bot.simulate import Reply, render
 from handlers.blocks import TWO_QUESTIONS
-from handlers.ids import Action, Command
+from handlers.ids import Action, Command, View, responsibility_block
 from handlers.ids import Block as B
 from storage import ledger
-from storage.models import CollabRequest, Delivery, Highlight, Reaction, Share
+from storage.models import Agreement, CollabRequest, Delivery, Event, Highlight, Reaction, Share
 
-PRACTICE = "C_PRACTICE"
+PRACTICE, PARTNERS = "C_PRACTICE", "C_PARTNERS"
+CHANNELS = {PRACTICE: "practice", PARTNERS: "partners"}
 AMIRA, BEN, CHLOE, DEV, LEO, PRIYA = "U_AMIRA", "U_BEN", "U_CHLOE", "U_DEV", "U_LEO", "U_PRIYA"
 NAMES = {AMIRA: "Amira", BEN: "Ben", CHLOE: "Chloe", DEV: "Dev", LEO: "Leo", PRIYA: "Priya"}
 TIMEZONE = "Europe/London"  # the workspace's
 DIGEST_DUE = "2026-11-30T09:00"  # Monday morning, when the first weekly digest is due
-_MENTION = re.compile(r"<@([A-Z0-9_]+)(?:\|[^>]*)?>")
+REMINDER_DUE = "2026-12-02T09:00"  # the morning before Amira's event on Thursday 3 December
+NUDGE_DUE = "2026-12-07T09:00"  # three days before the agreement's first review, on Thursday 10 December
+_MENTION = re.compile(r"<([@#])([A-Z0-9_]+)(?:\|[^>]*)?>")
 
 
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    """A moment of the scene's week, late November 2026, in the workspace's time zone."""
-    return dt.datetime(2026, 11, day, hour, minute, tzinfo=ZoneInfo(TIMEZONE))
+def at(day: int, hour: int, minute: int = 0, *, month: int = 11) -> dt.datetime:
+    """A moment of the scene, late November (or early December) 2026, in the workspace's time zone."""
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=ZoneInfo(TIMEZONE))
 
 
 class SceneClock:
@@ -64,11 +69,13 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> int:
         with Sandbox(url, clock=clock, timezone=TIMEZONE) as sb:
             for user_id, name in NAMES.items():
                 sb.slack.add_user(user_id, name=name, is_admin=user_id == PRIYA)
-            sb.slack.add_channel(PRACTICE, name="practice")
+            for channel_id, name in CHANNELS.items():
+                sb.slack.add_channel(channel_id, name=name)
             say = _printer(out)
             say("Programme Talks demo: the real app, talking to a pretend Slack on this computer.")
             say("Amira (a youth worker), Ben, Chloe and Dev work together in #practice.")
             say("Leo is their service manager; Priya looks after the Slack workspace.")
+            say("Riverside Trust, a local charity with a sports hall, works with them but isn't in Slack.")
             try:
                 day = None
                 for moment, step in SCENE:
@@ -143,10 +150,113 @@ def offer_help(sb: Sandbox, say) -> None:
     say(f"Dev sees, only to Dev: {mentions(answer(sb, response_url)['text'])}")
 
 
+def write_an_agreement(sb: Sandbox, say) -> None:
+    heading(say, "6. Chloe and Dev write down how they'll work with Riverside Trust")
+    command(sb, say, CHLOE, Command.AGREEMENT, "")
+    step_one = opened(sb, View.AGREEMENT_PARTIES)
+    show(say, f"A form opens for Chloe: “{step_one['title']['text']}”", step_one["blocks"])
+    say(f"   [{step_one['close']['text']}]  [{step_one['submit']['text']}]")
+    parties = {
+        B.AGREEMENT_TITLE: "Saturday sports sessions at Riverside",
+        B.CHANNEL: PRACTICE,
+        B.PARTY_USERS: [CHLOE, DEV],
+        B.PARTY_ORGANISATIONS: "Riverside Trust, Sam Patel",
+    }
+    say("Chloe names it, adds Dev, types “Riverside Trust, Sam Patel” for the partner outside Slack, presses Next.")
+    step_two = next_step(sb.sim.submit(step_one, parties, user=CHLOE), "the first step of the agreement form")
+    show(say, "The form moves on to its second step:", step_two["blocks"])
+    say(f"   [{step_two['close']['text']}]  [{step_two['submit']['text']}]")
+    jobs = (  # in the form's order: Chloe, Dev, Riverside Trust
+        "Plan the sessions with the young people, run the sign-up sheet, bring two youth workers",
+        "Be Riverside's contact: book the hall each month and look after first aid",
+        "Open the sports hall on Saturdays 10:00 to 12:00 and lend the kit",
+    )
+    details = {responsibility_block(position): job for position, job in enumerate(jobs)} | {
+        B.START_DATE: "2026-12-01",
+        B.END_DATE: "2027-02-27",
+        B.COMMS_INTERNAL: "A line in each team meeting, and a short monthly update to Leo and to Riverside's board",
+        B.COMMS_EXTERNAL: "Joint posts on both organisations' social media; no photos of young people without consent",
+        B.RECOGNITION: "Riverside Trust named on every poster and social post; our teams thanked in its newsletter",
+        B.FIRST_REVIEW: "2026-12-10",
+        B.REVIEW_EVERY: "28",
+    }
+    say("Together they fill in who does what, 1 December to 27 February, how they'll tell people inside and")
+    say("outside, how each party is credited, and a first review on Thursday 10 December, then every 4 weeks.")
+    check(sb.sim.submit(step_two, details, user=CHLOE), "the second step of the agreement form")
+    saved = direct_message(sb, CHLOE, "Agreement #1 saved")  # the writer is told last, once everyone is asked
+    show(say, "Programme Talks posts in #practice:", agreement_summary(sb)["blocks"])
+    show(say, "Only Chloe sees, by direct message:", saved["blocks"])
+    request = direct_message(sb, DEV, "Please confirm agreement #1")["blocks"]
+    show(say, "Dev gets a direct message:", [request[0], *note("…then the agreement as above, and:"), request[-1]])
+
+
+def confirm_the_agreement(sb: Sandbox, say) -> None:
+    heading(say, "7. Dev confirms, so the agreement is agreed")
+    say("Dev reads it through in his direct messages and clicks “Confirm”.")
+    request, draft = direct_message(sb, DEV, "Please confirm agreement #1"), agreement_summary(sb)["blocks"]
+    reply, response_url = sb.sim.click(request, Action.CONFIRM_AGREEMENT, user=DEV, channel=f"D{DEV}")
+    check(reply, "clicking “Confirm”")
+    say(f"His message now begins: {mentions(answer(sb, response_url)['text'])}")
+    wait_until(lambda: "Agreed by everyone" in render(agreement_summary(sb)["blocks"]), "the summary did not update")
+    agreed = agreement_summary(sb)["blocks"]
+    show(say, "The summary in #practice now reads (… for what hasn't changed):", changed(draft, agreed))
+    show(say, "Chloe gets a direct message:", direct_message(sb, CHLOE, "Agreement #1 is agreed")["blocks"])
+
+
+def post_an_event(sb: Sandbox, say) -> None:
+    heading(say, "8. Amira invites people to an event")
+    command(sb, say, AMIRA, Command.EVENT, "")
+    form = opened(sb, View.EVENT)
+    values = {
+        B.EVENT_TITLE: "Youth forum open evening",
+        B.EVENT_DATE: "2026-12-03",
+        B.EVENT_TIME: "16:00",
+        B.PLACE: "Riverside Hall",
+        B.ABOUT: (
+            "Young people from the youth forum show what they've worked on this term and say what they want next. "
+            "Youth workers, teachers and partners planning work with young people will get the most from it."
+        ),
+        B.CHANNEL: PRACTICE,
+        B.INVITE_PEOPLE: [BEN],
+        B.INVITE_CHANNELS: [PARTNERS],
+    }
+    say(f"A form opens for Amira: “{form['title']['text']}”. She fills in what, when and where, who'd benefit,")
+    say(f"invites Ben and #partners too, and presses {form['submit']['text']}.")
+    check(sb.sim.submit(form, values, user=AMIRA), "submitting the event form")
+    told = sb.slack.wait_for("chat.postEphemeral", where=lambda call: call.args.get("user") == AMIRA)[0]
+    show(say, "Programme Talks posts in #practice:", event_message(sb, PRACTICE)["blocks"])
+    event_message(sb, PARTNERS)  # the same in #partners
+    show(say, "Only Amira sees:", told.args["blocks"])
+    invitation = event_message(sb, BEN)["blocks"]
+    show(say, "Ben gets the invitation by direct message:", [invitation[0], *note("…then the event as in #practice.")])
+
+
+def answer_the_event(sb: Sandbox, say) -> None:
+    heading(say, "9. Ben is going; Dev is interested")
+    answers = (
+        (BEN, Action.EVENT_GOING, BEN, "“Going” on his invitation"),
+        (DEV, Action.EVENT_INTERESTED, PRACTICE, "“Interested” on the event in #practice"),
+    )
+    for user, action, where, what in answers:
+        say(f"{NAMES[user]} clicks {what}.")
+        channel = where if where in CHANNELS else f"D{user}"  # a direct message's channel
+        reply, response_url = sb.sim.click(event_message(sb, where), action, user=user, channel=channel)
+        check(reply, f"clicking {what}")
+        say(f"{NAMES[user]} sees, only to {NAMES[user]}: {mentions(answer(sb, response_url)['text'])}")
+    copies, counts = (PRACTICE, PARTNERS, BEN), ("Going: 1", "Interested: 1")
+    wait_until(
+        lambda: all(count in render(event_message(sb, copy)["blocks"]) for count in counts for copy in copies),
+        "the event's messages did not all show the answers",
+    )
+    show(say, "The event in #practice now reads:", event_message(sb, PRACTICE)["blocks"])
+    say("The copy in #partners and Ben's invitation show the same.")
+
+
 def careless_share(sb: Sandbox, say) -> None:
-    heading(say, "6. A careless share cannot ping anyone")
+    heading(say, "10. A careless share cannot ping anyone")
+    earlier = posts(sb, PRACTICE)
     command(sb, say, AMIRA, Command.SHARE, "Great session today @here <!channel> see <https://evil.example|this>")
-    message = posted(sb, PRACTICE, 5)
+    message = posted(sb, PRACTICE, earlier + 1)
     show(say, "Programme Talks posts in #practice:", message["blocks"])
     call = sb.slack.wait_for("chat.postMessage", where=lambda c: c.response.get("ts") == message["ts"])[0]
     sent = json.dumps(call.args, ensure_ascii=False)
@@ -158,13 +268,13 @@ def careless_share(sb: Sandbox, say) -> None:
 
 
 def search(sb: Sandbox, say) -> None:
-    heading(say, "7. Ben searches")
+    heading(say, "11. Ben searches")
     response_url = command(sb, say, BEN, Command.TALKS, "search attendance")
     show(say, "Only Ben sees:", answer(sb, response_url)["blocks"])
 
 
 def react(sb: Sandbox, say) -> None:
-    heading(say, "8. Leo highlights Ben's share; Dev thanks Amira")
+    heading(say, "12. Leo highlights Ben's share; Dev thanks Amira")
     reactions = ((LEO, "star", 3, "Ben's share about peer mentors"), (DEV, "clap", 2, "Amira's share about texting"))
     for user, emoji, nth, what in reactions:
         say(f"{NAMES[user]} reacts with :{emoji}: to {what}.")
@@ -179,7 +289,7 @@ def react(sb: Sandbox, say) -> None:
 
 
 def digest_is_posted(sb: Sandbox, say) -> None:
-    heading(say, "9. The week passes: Monday's digest")
+    heading(say, "13. The week passes: Monday's digest")
     say("The scheduler wakes up every minute; by hand, an operator would type the same thing:")
     run_due(sb, say, DIGEST_DUE)
     show(say, "Programme Talks posts in #practice:", only_digest(sb, PRACTICE)["blocks"])
@@ -187,7 +297,7 @@ def digest_is_posted(sb: Sandbox, say) -> None:
 
 
 def nothing_twice(sb: Sandbox, say) -> None:
-    heading(say, "10. The scheduler runs again for the same moment")
+    heading(say, "14. The scheduler runs again for the same moment")
     if run_due(sb, say, DIGEST_DUE):
         raise StepFailed("a second run at the same moment did something again")
     only_digest(sb, PRACTICE)
@@ -195,13 +305,47 @@ def nothing_twice(sb: Sandbox, say) -> None:
     say("Still one digest in #practice and one for Chloe: the delivery ledger remembers what went out.")
 
 
+def remind_those_going(sb: Sandbox, say) -> None:
+    heading(say, "15. The day before the event")
+    run_due(sb, say, REMINDER_DUE)
+    show(say, "Ben, who is going, gets a direct message:", direct_message(sb, BEN, "Reminder:")["blocks"])
+    if any(m["text"].startswith("Reminder:") for m in sb.slack.messages(DEV)):
+        raise StepFailed("Dev is only interested, but he was reminded as if he were going")
+    say("Dev is only interested, so he gets no reminder.")
+
+
+def nudge_the_first_review(sb: Sandbox, say) -> None:
+    heading(say, "16. Three days before the agreement's first review")
+    run_due(sb, say, NUDGE_DUE)
+    show(say, "Programme Talks posts in #practice:", review_nudge(sb, PRACTICE)["blocks"])
+    review_nudge(sb, CHLOE)
+    review_nudge(sb, DEV)
+    say("Chloe and Dev each get the same by direct message. “Record review” opens a short form: how it's going,")
+    say("whether everyone has been credited as agreed, and when to look again. If nobody records it, they are")
+    say("nudged again on the day.")
+    digest = [m for m in sb.slack.messages(PRACTICE) if m["text"].startswith("Programme Talks digest:")][-1]
+    show(say, "The week's digest in #practice lists it too:", digest_part(digest["blocks"], "Agreement reviews due"))
+
+
+def nudge_only_once(sb: Sandbox, say) -> None:
+    heading(say, "17. The scheduler runs again for the same moment")
+    if run_due(sb, say, NUDGE_DUE):
+        raise StepFailed("a second run at the same moment did something again")
+    for target in (PRACTICE, CHLOE, DEV):
+        review_nudge(sb, target)
+    say("Still one nudge in #practice and one each for Chloe and Dev.")
+
+
 def summarise(sb: Sandbox, say) -> None:
-    shares, requests = stored(sb, Share), stored(sb, CollabRequest)
+    shares, requests = plural(stored(sb, Share), "share"), plural(stored(sb, CollabRequest), "collaboration request")
+    agreements, events = plural(stored(sb, Agreement), "agreement"), plural(stored(sb, Event), "event")
     highlights, reactions = plural(stored(sb, Highlight), "highlight"), plural(stored(sb, Reaction), "reaction")
-    delivered = plural(stored(sb, Delivery, Delivery.status == ledger.DELIVERED), "digest")
+    digests = plural(delivered(sb, scheduler.CHANNEL, scheduler.CHAMPION), "digest")
+    nudges = plural(delivered(sb, reviews.NUDGE), "review nudge")
+    reminded = plural(delivered(sb, reminders.KIND), "event reminder")
     heading(say, "Summary")
-    say(f"Stored in the database: {shares} shares and {requests} collaboration request{'s' * (requests != 1)}.")
-    say(f"Also {highlights}, {reactions}, and {delivered} delivered.")
+    say(f"Stored in the database: {shares}, {requests}, {agreements} and {events}.")
+    say(f"Also {highlights} and {reactions}; delivered once each: {digests}, {nudges} and {reminded}.")
     say(f"No Slack account was used: every call went to the local stand-in at {sb.slack.url}")
     say("\nTwo questions every team should ask when it meets:")
     for question in TWO_QUESTIONS:
@@ -214,11 +358,18 @@ SCENE = (  # (when, what happens): the app's clock is moved to each moment befor
     (at(27, 16), share_with_the_form),
     (at(28, 11), ask_for_a_partner),
     (at(28, 19), offer_help),
+    (at(29, 10), write_an_agreement),
+    (at(29, 11, 30), confirm_the_agreement),
+    (at(29, 14), post_an_event),
+    (at(29, 15), answer_the_event),
     (at(29, 17), careless_share),
     (at(29, 20), search),
     (at(29, 20, 30), react),
     (at(30, 9), digest_is_posted),  # DIGEST_DUE
     (at(30, 9), nothing_twice),
+    (at(2, 9, month=12), remind_those_going),  # REMINDER_DUE
+    (at(7, 9, month=12), nudge_the_first_review),  # NUDGE_DUE
+    (at(7, 9, month=12), nudge_only_once),
 )
 
 
@@ -247,8 +398,13 @@ def plural(count: int, noun: str) -> str:
 
 
 def mentions(text: str) -> str:
-    """Slack's <@U123> mentions as @Name, for people reading the demo."""
-    return _MENTION.sub(lambda match: "@" + NAMES.get(match.group(1), match.group(1)), text)
+    """Slack's <@U123> and <#C123> mentions as @Name and #name, for people reading the demo."""
+
+    def name(match: re.Match) -> str:
+        sign, slack_id = match.groups()
+        return sign + (NAMES if sign == "@" else CHANNELS).get(slack_id, slack_id)
+
+    return _MENTION.sub(name, text)
 
 
 def command(sb: Sandbox, say, user: str, name: str, text: str) -> str:
@@ -263,6 +419,11 @@ def check(reply: Reply, what: str) -> None:
     if reply.status != 200 or reply.body.strip():
         answered = reply.body[:500] or "(empty)"
         raise StepFailed(f"Slack sent {what} and the app answered HTTP {reply.status}: {answered}")
+
+
+def posts(sb: Sandbox, channel: str) -> int:
+    """How many messages the app has asked Slack to post in channel so far."""
+    return sum(1 for call in sb.slack.calls_to("chat.postMessage") if call.args.get("channel") == channel)
 
 
 def posted(sb: Sandbox, channel: str, count: int) -> dict:
@@ -300,6 +461,11 @@ def stored(sb: Sandbox, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def delivered(sb: Sandbox, *kinds: str) -> int:
+    """How many of the scheduler's messages of these kinds the delivery ledger records as delivered."""
+    return stored(sb, Delivery, Delivery.status == ledger.DELIVERED, Delivery.kind.in_(kinds))
+
+
 def run_due(sb: Sandbox, say, when: str) -> list[str]:
     """Do and print what `programme-talks run-due --at <when>` would, against the sandbox's database and Slack."""
     moment = dt.datetime.fromisoformat(when).replace(tzinfo=sb.settings.tz)
@@ -328,6 +494,74 @@ def champion_part(sb: Sandbox) -> list[dict]:
         same += 1
     rest = {"type": "context", "elements": [{"type": "mrkdwn", "text": "…then the same digest as in #practice."}]}
     return theirs[: len(theirs) - same] + ([rest] if same else [])
+
+
+def opened(sb: Sandbox, callback_id: str) -> dict:
+    """The latest form the app opened with this callback_id, as Slack holds it."""
+    calls = sb.slack.wait_for("views.open", where=lambda call: call.args["view"]["callback_id"] == callback_id)
+    return calls[-1].response["view"]
+
+
+def next_step(reply: Reply, what: str) -> dict:
+    """The form's next step, which the app sends back in its answer to a submission (response_action update)."""
+    if reply.status != 200 or not reply.body.strip() or reply.json().get("response_action") != "update":
+        raise StepFailed(f"Slack sent {what} and the app answered HTTP {reply.status}: {reply.body[:500] or '(empty)'}")
+    return reply.json()["view"]
+
+
+def direct_message(sb: Sandbox, user: str, text: str) -> dict:
+    """The latest message the app sent this person whose notification text starts with `text`."""
+    wait_until(
+        lambda: any(m["text"].startswith(text) for m in sb.slack.messages(user)),
+        f"{NAMES[user]} got no message “{text}…”",
+    )
+    return [m for m in sb.slack.messages(user) if m["text"].startswith(text)][-1]
+
+
+def agreement_summary(sb: Sandbox) -> dict:
+    """Agreement #1's summary in #practice, as it stands."""
+    return next(m for m in sb.slack.messages(PRACTICE) if m["text"].startswith("Agreement #1:"))
+
+
+def event_message(sb: Sandbox, channel: str) -> dict:
+    """The event's message in a channel (or an invitation in someone's direct messages), as it stands."""
+    wait_until(lambda: any(m["text"].startswith("Event:") for m in sb.slack.messages(channel)), "no event posted")
+    return next(m for m in sb.slack.messages(channel) if m["text"].startswith("Event:"))
+
+
+def review_nudge(sb: Sandbox, target: str) -> dict:
+    """The one review nudge for agreement #1 in a channel (or to a person); a step failure if there are more."""
+    found = [m for m in sb.slack.messages(target) if m["text"].startswith("Agreement #1 review due")]
+    if len(found) != 1:
+        raise StepFailed(f"expected one review nudge for {target}, found {len(found)}")
+    return found[0]
+
+
+def note(text: str) -> list[dict]:
+    """A grey line of our own among what Slack would show, to say what was left out."""
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}]
+
+
+def changed(before: list[dict], after: list[dict]) -> list[dict]:
+    """A message as it is now, its heading kept and each run of blocks that has not changed cut to "…"."""
+    unchanged = {json.dumps(block, sort_keys=True) for block in before}
+    shown: list[dict] = []
+    for index, block in enumerate(after):
+        if index == 0 or json.dumps(block, sort_keys=True) not in unchanged:
+            shown.append(block)
+        elif shown[-1] is not CUT[0]:
+            shown += CUT
+    return shown
+
+
+CUT = note("…")
+
+
+def digest_part(blocks: list[dict], title: str) -> list[dict]:
+    """One part of a digest: its header (which contains `title`) and the blocks up to the next header."""
+    start = next(i for i, b in enumerate(blocks) if b["type"] == "header" and title in b["text"]["text"])
+    end = next((i for i in range(start + 1, len(blocks)) if blocks[i]["type"] in ("header", "divider")), len(blocks))
+    return blocks[start:end]
 
 
 def answer(sb: Sandbox, response_url: str) -> dict:

@@ -378,7 +378,7 @@ def reviews_section(items: Sequence[ReviewDue], today: dt.date) -> ExtraSection:
             )
         else:
             lines.append(f"#{item.number} {title} — review due {when} ({days_away(item.review_date, today)}) · {who}")
-    return ExtraSection(title="Agreement reviews due", lines=tuple(lines))
+    return ExtraSection(title="🔁 Agreement reviews due", lines=tuple(lines))
 
 
 # ---- snapshots and the Markdown document --------------------------------------------------------------------

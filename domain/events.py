@@ -76,7 +76,6 @@ class UpcomingEvent:
     channel_id: str
     going: int = 0
     interested: int = 0
-    message_ts: str | None = None  # of the post in its channel, once posted
     permalink: str | None = None
 
 
@@ -235,8 +234,5 @@ def _event_line(item: UpcomingEvent, tz: ZoneInfo) -> str:
     title = t.escape(t.shorten(item.title, 100))
     place = place_mrkdwn(item.place) if t.find_links(item.place) else t.escape(t.shorten(item.place, 80))
     parts = [short_when(item.starts_at, tz), title, place, f"{item.going} going, {item.interested} interested"]
-    if item.permalink:
-        parts.append(t.link(item.permalink, "open"))
-    elif item.message_ts:
-        parts.append(f"in <#{item.channel_id}>")
+    parts.append(t.link(item.permalink, "open") if item.permalink else f"in <#{item.channel_id}>")
     return " · ".join(parts)

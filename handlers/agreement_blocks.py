@@ -353,7 +353,8 @@ def _confirmations(record: AgreementRecord) -> str:
 def _reviews_line(record: AgreementRecord, today: dt.date) -> str:
     every = ag.cadence_words(record.review_every_days)
     line = (
-        f"*Next review:* {ag.long_date(record.next_review)} ({ag.days_away(record.next_review, today)}), then {every}"
+        # No "in N days" here: the summary stays in the channel for weeks, and would go stale.
+        f"*Next review:* {ag.long_date(record.next_review)}, then {every}"
         if record.next_review
         else "*Reviews:* none to come"
     )

@@ -123,7 +123,9 @@ def _send_out(client: WebClient, deps: Deps, card: EventCard, copies: list[Event
     with deps.sessions.begin() as session:
         for copy, result in results:
             if isinstance(result, Posted):
-                es.record_event_copy(session, copy_id=copy.id, channel_id=result.channel_id, ts=result.ts)
+                es.record_event_copy(
+                    session, copy_id=copy.id, channel_id=result.channel_id, ts=result.ts, permalink=result.permalink
+                )
     _refresh(client, deps, team_id=team_id, event_id=card.id, shown=card)
     channels = [(copy, result) for copy, result in results if copy.invited_user is None]
     posted = [copy.channel_id for copy, result in channels if isinstance(result, Posted)]

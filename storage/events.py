@@ -81,11 +81,13 @@ def add_event_copies(
     return [_copy(post) for post in posts]
 
 
-def record_event_copy(session: Session, *, copy_id: int, channel_id: str, ts: str) -> None:
+def record_event_copy(
+    session: Session, *, copy_id: int, channel_id: str, ts: str, permalink: str | None = None
+) -> None:
     """Remember where a copy was posted (a direct message's channel is only known once it is)."""
     post = session.get(EventPost, copy_id)
     if post is not None:
-        post.channel_id, post.message_ts = channel_id, ts
+        post.channel_id, post.message_ts, post.permalink = channel_id, ts, permalink
         session.flush()
 
 
@@ -178,7 +180,7 @@ def upcoming_events(session: Session, *, team_id: str, now: dt.datetime, within_
         )
 
     posted = (
-        select(func.min(EventPost.message_ts))
+        select(func.min(EventPost.permalink))
         .where(
             and_(
                 EventPost.event_id == Event.id,
@@ -207,9 +209,9 @@ def upcoming_events(session: Session, *, team_id: str, now: dt.datetime, within_
             channel_id=event.channel_id,
             going=going,
             interested=interested,
-            message_ts=ts,
+            permalink=permalink,
         )
-        for event, going, interested, ts in rows
+        for event, going, interested, permalink in rows
     ]
 
 

@@ -364,6 +364,7 @@ class EventPost(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     channel_id: Mapped[str] = mapped_column(SlackId)
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(String(500))
     invited_user: Mapped[str | None] = mapped_column(SlackId)  # set for a direct-message invitation
 
 

@@ -212,7 +212,7 @@ def test_reviews_section_lists_soonest_first_flags_overdue_and_escapes_titles():
         ],
         today=TODAY,
     )
-    assert section.title == "Agreement reviews due"
+    assert section.title == "🔁 Agreement reviews due"
     assert section.lines == (
         "⚠️ #2 Holiday meals — review overdue since Tue 24 Nov (3 days ago) · <@U_A>",
         "#3 Summer &lt;sports&gt; hall — review due Tue 1 Dec (in 4 days) · <@U_A>, Riverside &amp; Co",

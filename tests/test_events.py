@@ -337,7 +337,8 @@ def test_upcoming_events_come_with_their_counts_in_one_query(sandbox):
                 now=now,
             )
             [copy, _] = es.add_event_copies(session, event, channels=[CHANNEL], invited_users=[BEN])
-            es.record_event_copy(session, copy_id=copy.id, channel_id=CHANNEL, ts=f"17000.{event.id}")
+            link = f"https://example.slack.com/archives/{CHANNEL}/p{event.id}" if title == "Soon" else None
+            es.record_event_copy(session, copy_id=copy.id, channel_id=CHANNEL, ts=f"17000.{event.id}", permalink=link)
             made.append(event)
         for starts in (utc(2026, 11, 27, 9), utc(2026, 12, 12, 10)):  # already started; beyond 14 days
             es.add_event(
@@ -363,7 +364,10 @@ def test_upcoming_events_come_with_their_counts_in_one_query(sandbox):
             sa_event.remove(sandbox.engine, "before_cursor_execute", listen)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
     assert [(e.title, e.going, e.interested) for e in found] == [("Soon", 2, 1), ("Later", 0, 0)]
-    assert found[0].message_ts == f"17000.{made[1].id}"
+    assert found[0].permalink == f"https://example.slack.com/archives/{CHANNEL}/p{made[1].id}"
     section = events_section(found, sandbox.settings.tz)
     assert section.title == "📅 Upcoming events"
-    assert section.lines[0] == f"Thu 3 Dec, 16:00 · Soon · Riverside Hall · 2 going, 1 interested · in <#{CHANNEL}>"
+    assert section.lines[0] == (
+        f"Thu 3 Dec, 16:00 · Soon · Riverside Hall · 2 going, 1 interested · <{found[0].permalink}|open>"
+    )
+    assert section.lines[1].endswith(f"· in <#{CHANNEL}>")  # not posted with a link: name the channel

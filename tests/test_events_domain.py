@@ -171,13 +171,13 @@ def test_the_digest_section_lists_events_soonest_first_in_one_line_each():
     items = [
         UpcomingEvent(2, "Later <b>", utc(2026, 12, 10, 18), "Online https://m.example/x", "C1", 0, 0),
         UpcomingEvent(1, "Youth forum open evening", utc(2026, 12, 3, 16), "Riverside Hall", "C1", 4, 2),
-        UpcomingEvent(3, "Linked", utc(2026, 12, 11, 9), "Hall", "C1", 1, 0, "1.2", "https://x.slack.com/p1"),
+        UpcomingEvent(3, "Linked", utc(2026, 12, 11, 9), "Hall", "C1", 1, 0, "https://x.slack.com/p1"),
     ]
     section = events_section(items, LONDON)
     assert section.title == "📅 Upcoming events" and section.more == 0
     assert section.lines == (
-        "Thu 3 Dec, 16:00 · Youth forum open evening · Riverside Hall · 4 going, 2 interested",
-        "Thu 10 Dec, 18:00 · Later &lt;b&gt; · Online <https://m.example/x> · 0 going, 0 interested",
+        "Thu 3 Dec, 16:00 · Youth forum open evening · Riverside Hall · 4 going, 2 interested · in <#C1>",
+        "Thu 10 Dec, 18:00 · Later &lt;b&gt; · Online <https://m.example/x> · 0 going, 0 interested · in <#C1>",
         "Fri 11 Dec, 09:00 · Linked · Hall · 1 going, 0 interested · <https://x.slack.com/p1|open>",
     )
     assert events_section([], LONDON).lines == ()

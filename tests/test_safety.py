@@ -62,7 +62,7 @@ def test_health_reports_the_database(sandbox):
     with urllib.request.urlopen(sandbox.url + "/healthz") as response:
         health = json.loads(response.read())
     assert response.status == 200
-    assert health["ok"] is True and health["database"]["revision"] == "0004"
+    assert health["ok"] is True and health["database"]["revision"] == "0005"
     assert health["database"]["dialect"] in ("sqlite", "postgresql")
 
 
