@@ -9,9 +9,13 @@ second scheduler or a hand-run never posts a digest twice. APScheduler only wake
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 import logging
+import queue
+import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -20,7 +24,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from domain.agreements import reviews_section
 from domain.digest import UNANSWERED_AFTER, Attention, DigestInput, Undelivered, compose
@@ -44,6 +50,7 @@ STALE_CLAIM = dt.timedelta(minutes=15)  # a claim older than this belongs to a r
 EVENT_MEMORY = dt.timedelta(days=1)  # Slack retries an event for about an hour; remember event ids for a day
 GONE = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked"}
 CHANNEL, CHAMPION = "digest", "champion_digest"
+RATE_LIMITED_TRIES = 3  # times a run puts back a digest Slack answered 429; after that the next run tries it
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,26 @@ class Job:
     key: str
     retry_id: int | None = None
     manual: bool = False  # `/talks digest now`: always posted, and champions are not messaged
+
+
+@dataclass(frozen=True)
+class Post:
+    """A claimed digest, composed and ready to post."""
+
+    job: Job
+    delivery_id: int
+    blocks: list
+    text: str
+    champions: list[str]
+    rate_limited: int = 0  # how many times Slack has answered 429 to it in this run
+
+
+@dataclass(frozen=True)
+class Later:
+    """A post Slack answered 429: its ledger row is "retry" until it is reclaimed, after `after` seconds."""
+
+    post: Post
+    after: float
 
 
 class Duty(Protocol):
@@ -85,18 +112,26 @@ class DigestRunner:
     ):
         self.sessions, self.client, self.tz, self.clock, self.workers = sessions, client, tz, clock, workers
         self.duties = tuple(duties)
+        # Digests are posted with a client that hands a 429 back instead of sleeping in a worker thread, so
+        # run_due can wait out Retry-After on a timer while the workers post to other channels.
+        self.poster = _answering_429(client)
+        self._inputs: dict[tuple, DigestInput] = {}
 
     def run_due(self, now: dt.datetime | None = None) -> list[str]:
         """Do, once, everything due by `now` that has not been done; return a line for each thing done."""
         now = now or self.clock()
         lines: list[str] = []
-        jobs = self._plan(now, lines)
+        self._inputs.clear()  # composed digests are shared within a run, never across runs
+        try:
+            jobs = self._plan(now, lines)
+        except SQLAlchemyError as error:
+            log.exception("could not read what is due")
+            return [f"could not read what is due ({type(error).__name__}); the next run will catch up"]
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="digest") as pool:
-            for done in pool.map(lambda job: self._deliver(job, now), jobs):
-                lines.extend(done)
+            lines += self._deliver_all(pool, jobs, now)
             for duty in self.duties:
-                for done in pool.map(lambda task, duty=duty: duty.perform(task, now), duty.due(now)):
-                    lines.extend(done)
+                for task, future in [(task, pool.submit(duty.perform, task, now)) for task in duty.due(now)]:
+                    lines.extend(_outcome(f"{type(duty).__name__} {task}", future))
         return lines
 
     # ---- planning: what is due ------------------------------------------------------------------------------
@@ -160,17 +195,57 @@ class DigestRunner:
                     )
         return jobs
 
+    # ---- delivering ----------------------------------------------------------------------------------------
+
+    def _deliver_all(self, pool: ThreadPoolExecutor, jobs: list[Job], now: dt.datetime) -> list[str]:
+        """Deliver every job; one Slack rate-limits waits on a timer here, not in a worker, then goes again.
+
+        A job that raises (say SQLite's "database is locked") is logged and the others carry on: its ledger row
+        says what the next run should do with it.
+        """
+        lines: list[str] = []
+        finished: queue.SimpleQueue[tuple[Job, Future]] = queue.SimpleQueue()
+        order = itertools.count()
+        waiting: list[tuple[float, int, Post]] = []  # (monotonic time it may go again, tie-break, post)
+
+        def start(job: Job, work, *args) -> None:
+            pool.submit(work, *args, now).add_done_callback(lambda future: finished.put((job, future)))
+
+        for job in jobs:
+            start(job, self._deliver, job)
+        running = len(jobs)
+        while running or waiting:
+            timeout = max(0.0, waiting[0][0] - time.monotonic()) if waiting else None
+            if not running:
+                time.sleep(timeout)
+            else:
+                try:
+                    job, future = finished.get(timeout=timeout)
+                except queue.Empty:
+                    pass  # a rate-limited post is due
+                else:
+                    running -= 1
+                    for item in _outcome(f"{job.kind} to {job.target} {job.key}", future):
+                        if isinstance(item, Later):
+                            heapq.heappush(waiting, (time.monotonic() + item.after, next(order), item.post))
+                        else:
+                            lines.append(item)
+            while waiting and waiting[0][0] <= time.monotonic():
+                post = heapq.heappop(waiting)[2]
+                start(post.job, self._post_again, post)
+                running += 1
+        return lines
+
     # ---- delivering one thing ------------------------------------------------------------------------------
 
-    def _deliver(self, job: Job, now: dt.datetime) -> list[str]:
+    def _deliver(self, job: Job, now: dt.datetime) -> list[str | Later]:
         with self.sessions.begin() as session:
             delivery_id = self._claim(session, job, now)
             if delivery_id is None:
                 return []  # another run has it
             since = ledger.last_digest_moment(session, subscription_id=job.subscription_id, before=job.slot)
             since = since or previous_run(job.schedule, job.slot, self.tz) or job.slot - dt.timedelta(days=7)
-            data = digest_input(session, team_id=job.team_id, since=since, until=job.slot)
-            data = self._with_sections(session, data, job.team_id)
+            data = self._digest_input(session, job.team_id, since, job.slot)
             attention = self._attention(session, job, now) if job.kind == CHAMPION else None
             champions = roles.list_roles(session, team_id=job.team_id, role="champion") if job.kind == CHANNEL else []
             champions = [] if job.manual else champions
@@ -178,9 +253,24 @@ class DigestRunner:
         if job.kind == CHANNEL and digest.is_empty and job.schedule.quiet == "skip" and not job.manual:
             self._finish(delivery_id, ledger.QUIET, now)
             return [f"nothing new for {job.channel_id} {job.key}: quiet, not posted"]
-        result = post_message(
-            self.client, job.target, digest_blocks(digest, tz=self.tz, attention=attention), digest_text(digest)
-        )
+        blocks_ = digest_blocks(digest, tz=self.tz, attention=attention)
+        return self._post(Post(job, delivery_id, blocks_, digest_text(digest), champions), now)
+
+    def _post_again(self, post: Post, now: dt.datetime) -> list[str | Later]:
+        """Post a rate-limited digest as composed, once its row is reclaimed (unless another run took it)."""
+        with self.sessions.begin() as session:
+            if not ledger.reclaim(session, delivery_id=post.delivery_id, now=now):
+                return []
+        return self._post(post, now)
+
+    def _post(self, post: Post, now: dt.datetime) -> list[str | Later]:
+        job, delivery_id, champions = post.job, post.delivery_id, post.champions
+        client = self.client if job.manual else self.poster  # someone is waiting on `digest now`: wait in line
+        result = post_message(client, job.target, post.blocks, post.text, permalink=False)
+        limited = isinstance(result, NotPosted) and result.retry_after and not job.manual
+        if limited and post.rate_limited < RATE_LIMITED_TRIES:
+            self._finish(delivery_id, ledger.RETRY, now, error=result.error)  # Slack did not post it
+            return [Later(replace(post, rate_limited=post.rate_limited + 1), result.retry_after)]
         if not isinstance(result, NotPosted):
             self._finish(delivery_id, ledger.DELIVERED, now, message_ts=result.ts)
             lines = [f"posted {'digest to' if job.kind == CHANNEL else 'champion digest to'} {job.target} {job.key}"]
@@ -234,6 +324,16 @@ class DigestRunner:
         if lines[0].startswith("posted"):
             return "✅ Posted the digest here."
         return f"I couldn't post the digest here: {lines[0].split(': ', 1)[-1]}"
+
+    def _digest_input(self, session, team_id: str, since: dt.datetime, until: dt.datetime) -> DigestInput:
+        """A workspace's digest for a window, read once per run: channels on one schedule share a window."""
+        key = (team_id, since, until)
+        if (data := self._inputs.get(key)) is None:
+            data = self._with_sections(
+                session, digest_input(session, team_id=team_id, since=since, until=until), team_id
+            )
+            self._inputs[key] = data
+        return data
 
     def _with_sections(self, session, data: DigestInput, team_id: str) -> DigestInput:
         """Add the sections later features contribute: agreement reviews due, upcoming events."""
@@ -314,7 +414,7 @@ def post_once(
         delivery_id = delivery.id if delivery else None
     if delivery_id is None:
         return None
-    result = post_message(client, target, blocks, text)
+    result = post_message(client, target, blocks, text, permalink=False)
     with sessions.begin() as session:
         if not isinstance(result, NotPosted):
             ledger.finish(session, delivery_id=delivery_id, status=ledger.DELIVERED, now=now, message_ts=result.ts)
@@ -333,6 +433,31 @@ def make_runner(sessions: Sessions, client: WebClient, tz: ZoneInfo, *, clock: C
 
     duties = (ReviewNudges(sessions, client, tz), EventReminders(sessions, client, tz))
     return DigestRunner(sessions, client, tz, clock=clock, duties=duties)
+
+
+def _outcome(what: str, future: Future) -> list:
+    """What a finished delivery returned; a line saying it failed (and a logged traceback) if it raised.
+
+    One delivery failing (say SQLite's "database is locked") never stops the others.
+    """
+    try:
+        return future.result()
+    except Exception:
+        log.exception("could not deliver %s", what)
+        return [f"could not deliver {what}: error; see the log"]
+
+
+def _answering_429(client: WebClient) -> WebClient:
+    """The same client without its rate-limit retry handler (5xx and connection retries stay)."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)],
+    )
 
 
 def _reason(status: str, error: str | None) -> str:

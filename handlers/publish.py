@@ -32,10 +32,16 @@ class Posted:
 class NotPosted:
     reason: str  # one sentence for the person who shared, mrkdwn-safe
     error: str  # Slack's error code, for logs and for callers that disable a destination
+    retry_after: float | None = None  # seconds, when Slack answered 429 and the client did not wait it out
 
 
-def post_message(client: WebClient, channel_id: str, blocks: list[Block], text: str) -> Posted | NotPosted:
-    """Post blocks to a channel, joining it first if it is public and the app is not yet a member."""
+def post_message(
+    client: WebClient, channel_id: str, blocks: list[Block], text: str, *, permalink: bool = True
+) -> Posted | NotPosted:
+    """Post blocks to a channel, joining it first if it is public and the app is not yet a member.
+
+    With `permalink`, also ask Slack for the message's link (one more call), for messages others link to.
+    """
     result = _post(client, channel_id, blocks, text)
     if isinstance(result, NotPosted) and result.error == "not_in_channel":
         joined = _join(client, channel_id)
@@ -43,7 +49,8 @@ def post_message(client: WebClient, channel_id: str, blocks: list[Block], text: 
     if isinstance(result, NotPosted):
         log.warning("could not post to %s: %s", channel_id, result.error)
         return result
-    return Posted(channel_id=result.channel_id, ts=result.ts, permalink=_permalink(client, channel_id, result.ts))
+    link = _permalink(client, channel_id, result.ts) if permalink else None
+    return Posted(channel_id=result.channel_id, ts=result.ts, permalink=link)
 
 
 def update_message(client: WebClient, channel_id: str, ts: str, blocks: list[Block], text: str) -> bool:
@@ -61,7 +68,7 @@ def _post(client: WebClient, channel_id: str, blocks: list[Block], text: str) ->
             channel=channel_id, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False
         )
     except (SlackApiError, SlackClientError, OSError) as error:
-        return _not_posted(_code(error))
+        return _not_posted(_code(error), retry_after=_retry_after(error))
     return Posted(channel_id=response["channel"], ts=response["ts"], permalink=None)
 
 
@@ -87,7 +94,20 @@ def _code(error: Exception) -> str:
     return "connection_error"
 
 
-def _not_posted(code: str) -> NotPosted:
+def _retry_after(error: Exception) -> float | None:
+    """Slack's Retry-After on a 429, in seconds (1 if it gave none); None for any other error."""
+    if not isinstance(error, SlackApiError) or error.response.status_code != 429:
+        return None
+    headers = {name.lower(): value for name, value in (error.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    value = value[0] if isinstance(value, list) else value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _not_posted(code: str, *, retry_after: float | None = None) -> NotPosted:
     reasons = {
         "not_in_channel": INVITE_HINT,
         "channel_not_found": INVITE_HINT,
@@ -96,4 +116,4 @@ def _not_posted(code: str) -> NotPosted:
         "connection_error": "I couldn't reach Slack. Please press *Try posting again* in a minute.",
     }
     default = "Slack didn't accept the message. Please press *Try posting again* in a minute."
-    return NotPosted(reason=reasons.get(code, default), error=code)
+    return NotPosted(reason=reasons.get(code, default), error=code, retry_after=retry_after)

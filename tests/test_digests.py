@@ -329,3 +329,66 @@ def test_digest_now_posts_once_and_preview_posts_nothing(sandbox, env):
         _, url = sandbox.sim.command("/talks", "digest now", user=ADMIN)
         response_to(sandbox.slack, url)
     assert len(digests_in(sandbox, "C_PRACTICE")) == 1
+
+
+def _subscribed_runner(sandbox, channels: list[str], *, workers: int) -> DigestRunner:
+    from storage import ledger
+
+    with sandbox.sessions.begin() as session:
+        for channel in channels:
+            ledger.save_subscription(
+                session,
+                team_id="T0001",
+                channel_id=channel,
+                schedule="weekly mon 09:00",
+                user_id=ADMIN,
+                now=utc(2026, 11, 27, 10),
+            )
+    return DigestRunner(
+        sandbox.sessions,
+        make_client(sandbox.settings),
+        sandbox.settings.tz,
+        clock=lambda: utc(2026, 11, 30, 9),
+        workers=workers,
+    )
+
+
+def test_a_rate_limited_channel_waits_on_a_timer_without_holding_up_the_others(sandbox, env):
+    runner = _subscribed_runner(sandbox, ["C_SLOW", "C_FAST"], workers=1)
+    sandbox.slack.fail("chat.postMessage", status=429, retry_after=1, where=lambda a: a.get("channel") == "C_SLOW")
+    lines = runner.run_due()
+    assert {line for line in lines if line.startswith("posted digest")} == {
+        "posted digest to C_SLOW 2026-11-30T09:00",
+        "posted digest to C_FAST 2026-11-30T09:00",
+    }
+    posts = sandbox.slack.calls_to("chat.postMessage")
+    slow = [c for c in posts if c.args["channel"] == "C_SLOW"]
+    fast = [c for c in posts if c.args["channel"] == "C_FAST"]
+    assert [c.status for c in slow] == [429, 200] and len(fast) == 1
+    assert fast[0].at < slow[1].at  # with one worker, the fast channel went while the slow one waited
+    assert slow[1].at - slow[0].at >= 0.95  # and Retry-After was honoured
+
+
+def test_a_database_that_refuses_during_a_run_is_reported_and_the_next_run_catches_up(tmp_path, clock):
+    """SQLite only: another process holding its write lock is how a database refuses here."""
+    import sqlite3
+
+    from bot.sandbox import Sandbox
+
+    path = tmp_path / "locked.sqlite3"
+    with Sandbox(f"sqlite:///{path}", clock=clock) as sandbox:
+        runner = _subscribed_runner(sandbox, ["C_A", "C_B", "C_C"], workers=4)
+        blocker = sqlite3.connect(path)
+        blocker.execute("BEGIN IMMEDIATE")  # holds the write lock for longer than the app waits
+        try:
+            lines = runner.run_due()
+        finally:
+            blocker.rollback()
+            blocker.close()
+        assert lines == ["could not read what is due (OperationalError); the next run will catch up"]
+        assert sandbox.slack.calls_to("chat.postMessage") == []
+        lines = runner.run_due()
+        assert sorted(line for line in lines if line.startswith("posted digest")) == [
+            f"posted digest to C_{x} 2026-11-30T09:00" for x in "ABC"
+        ]
+        assert runner.run_due() == []
