@@ -27,20 +27,36 @@ HELP_WORDS = {"help", "?", "-h", "--help"}
 
 
 def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+    return _quick_or_form(
+        ack,
+        command,
+        client,
+        blocks.share_modal,
+        t.MAX_SHARE_CHARS,
+        "share",
+        lambda text: _save_and_post_share(command, respond, client, deps, text),
+    )
+
+
+def _quick_or_form(
+    ack: Ack, command: dict, client: WebClient, modal, limit: int, kind: str, save_and_post
+) -> Later | None:
+    """What /share and /collab have in common: help, the form when typed alone, a kind refusal for text that
+    can't be taken (given back), or else acknowledge and hand back the saving and posting for after."""
     text = t.unescape(command.get("text") or "").strip()
     if text.lower() in HELP_WORDS:
         ack(blocks=blocks.help_blocks(), response_type="ephemeral")
-        return
+        return None
     if not text:
         ack()
         context = ModalContext(channel_id=command["channel_id"]).to_json()
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.share_modal(context))
-        return
-    if problem := _refusal(text, t.MAX_SHARE_CHARS, "share"):
+        client.views_open(trigger_id=command["trigger_id"], view=modal(context))
+        return None
+    if problem := _refusal(text, limit, kind):
         ack(blocks=problem, response_type="ephemeral")
-        return
+        return None
     ack()
-    return lambda: _save_and_post_share(command, respond, client, deps, text)
+    return lambda: save_and_post(text)
 
 
 def _save_and_post_share(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str) -> None:
@@ -65,20 +81,15 @@ def _save_and_post_share(command: dict, respond: Respond, client: WebClient, dep
 
 
 def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
-    text = t.unescape(command.get("text") or "").strip()
-    if text.lower() in HELP_WORDS:
-        ack(blocks=blocks.help_blocks(), response_type="ephemeral")
-        return
-    if not text:
-        ack()
-        context = ModalContext(channel_id=command["channel_id"]).to_json()
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.collab_modal(context))
-        return
-    if problem := _refusal(text, t.MAX_REQUEST_CHARS, "request"):
-        ack(blocks=problem, response_type="ephemeral")
-        return
-    ack()
-    return lambda: _save_and_post_request(command, respond, client, deps, text)
+    return _quick_or_form(
+        ack,
+        command,
+        client,
+        blocks.collab_modal,
+        t.MAX_REQUEST_CHARS,
+        "request",
+        lambda text: _save_and_post_request(command, respond, client, deps, text),
+    )
 
 
 def _save_and_post_request(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str) -> None:

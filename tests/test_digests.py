@@ -221,18 +221,7 @@ def test_a_channel_that_is_gone_pauses_its_digest_tells_champions_and_others_sti
 
 def test_two_schedulers_at_once_post_each_digest_once(sandbox, env):
     channels = [f"C_{n:03d}" for n in range(30)]
-    with sandbox.sessions.begin() as session:
-        from storage import ledger
-
-        for channel in channels:
-            ledger.save_subscription(
-                session,
-                team_id="T0001",
-                channel_id=channel,
-                schedule="weekly mon 09:00",
-                user_id=ADMIN,
-                now=utc(2026, 11, 27, 10),
-            )
+    subscribe_all(sandbox, channels)
     engines = [make_engine(sandbox.settings.database_url) for _ in range(2)]
     runners = [
         DigestRunner(
@@ -280,18 +269,7 @@ def test_the_apscheduler_job_lives_in_the_database_and_posts_once(sandbox, env):
 
 def test_a_restart_midway_through_many_channels_finishes_the_rest_without_repeats(sandbox, env, capsys):
     channels = [f"C_{n:03d}" for n in range(60)]
-    with sandbox.sessions.begin() as session:
-        from storage import ledger
-
-        for channel in channels:
-            ledger.save_subscription(
-                session,
-                team_id="T0001",
-                channel_id=channel,
-                schedule="weekly mon 09:00",
-                user_id=ADMIN,
-                now=utc(2026, 11, 27, 10),
-            )
+    subscribe_all(sandbox, channels)
     sandbox.slack.latency = 0.05
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run-due", "--at", "2026-11-30T09:00"],
@@ -331,7 +309,8 @@ def test_digest_now_posts_once_and_preview_posts_nothing(sandbox, env):
     assert len(digests_in(sandbox, "C_PRACTICE")) == 1
 
 
-def _subscribed_runner(sandbox, channels: list[str], *, workers: int) -> DigestRunner:
+def subscribe_all(sandbox, channels: list[str]) -> None:
+    """Subscribe many channels weekly on Monday at 09:00, straight into the database (quicker than Slack)."""
     from storage import ledger
 
     with sandbox.sessions.begin() as session:
@@ -344,6 +323,10 @@ def _subscribed_runner(sandbox, channels: list[str], *, workers: int) -> DigestR
                 user_id=ADMIN,
                 now=utc(2026, 11, 27, 10),
             )
+
+
+def _subscribed_runner(sandbox, channels: list[str], *, workers: int) -> DigestRunner:
+    subscribe_all(sandbox, channels)
     return DigestRunner(
         sandbox.sessions,
         make_client(sandbox.settings),
