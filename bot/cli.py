@@ -54,11 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
+def _secrets(settings: Settings) -> tuple[str, ...]:
+    """What must never reach a log: the token, the signing secret and the database password."""
+    from sqlalchemy.engine import make_url
+
+    return settings.slack_bot_token, settings.slack_signing_secret, make_url(settings.database_url).password or ""
+
+
 def migrate_command() -> int:
     from storage.db import make_engine, migrate
 
     settings = Settings.from_env(require_slack=False)
-    logs.configure()
+    logs.configure(logging.INFO, *_secrets(settings))
     migrate(make_engine(settings.database_url))
     log.info("database %s is up to date", redact_url(settings.database_url))
     return 0
@@ -92,7 +99,7 @@ def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
     from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url
 
     settings = Settings.from_env()
-    logs.configure(logging.INFO, settings.slack_bot_token, settings.slack_signing_secret)
+    logs.configure(logging.INFO, *_secrets(settings))
     engine, sessions, client, runner = _runtime(settings)
     prefer_quick_answers()
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
@@ -123,7 +130,7 @@ def scheduler_command() -> int:
     from bot.scheduler import start_scheduler
 
     settings = Settings.from_env()
-    logs.configure(logging.INFO, settings.slack_bot_token, settings.slack_signing_secret)
+    logs.configure(logging.INFO, *_secrets(settings))
     engine, _sessions, _client, runner = _runtime(settings)
     background = start_scheduler(runner, engine)
     log.info("scheduler running (database %s); Ctrl-C stops it", redact_url(settings.database_url))
@@ -140,7 +147,7 @@ def scheduler_command() -> int:
 
 def run_due_command(at: dt.datetime | None) -> int:
     settings = Settings.from_env()
-    logs.configure(logging.WARNING, settings.slack_bot_token, settings.slack_signing_secret)
+    logs.configure(logging.WARNING, *_secrets(settings))
     _engine, _sessions, _client, runner = _runtime(settings)
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=settings.tz)

@@ -18,7 +18,7 @@ class ConfigError(Exception):
 class Settings:
     slack_bot_token: str = field(repr=False)
     slack_signing_secret: str = field(repr=False)
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password; redact_url() is the printable form
     slack_api_url: str = SLACK_API_URL
     timezone: str = "Europe/London"
 

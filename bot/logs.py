@@ -8,25 +8,23 @@ import re
 _SECRET = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 
 
-class RedactSecrets(logging.Filter):
-    def __init__(self, *secrets: str):
-        super().__init__()
+class RedactingFormatter(logging.Formatter):
+    """Formats a record, then takes Slack tokens and the given secrets out of all of it (tracebacks too)."""
+
+    def __init__(self, fmt: str, *secrets: str):
+        super().__init__(fmt)
         self.secrets = [s for s in secrets if len(s) >= 8]  # real secrets are long; "s" must not redact every s
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = _SECRET.sub("xox*-[redacted]", message)
+    def format(self, record: logging.LogRecord) -> str:
+        text = _SECRET.sub("xox*-[redacted]", super().format(record))
         for secret in self.secrets:
-            cleaned = cleaned.replace(secret, "[redacted]")
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
 def configure(level: int = logging.INFO, *secrets: str) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(*secrets))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", *secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -38,8 +38,9 @@ class Nudge:
     target: str  # channel, party or champion
     key: str  # agreement id, review date and stage: "12:2026-12-07:d+7"
     scheduled_for: dt.datetime
-    blocks: tuple
-    text: str
+    record: ag.AgreementRecord
+    stage: ag.Stage
+    today: dt.date
 
 
 class ReviewNudges:
@@ -50,7 +51,17 @@ class ReviewNudges:
         today = now.astimezone(self.tz).date()
         with self.sessions.begin() as session:
             records = store.agreed_reviews_by(session, day=today + dt.timedelta(days=ag.REMIND_BEFORE_DAYS))
-            nudges = [nudge for record in records for nudge in self._nudges(session, record, now, today)]
+            champions: dict[str, list[str]] = {}  # by team, looked up once each
+            nudges = []
+            for record in records:
+                stage = ag.latest_stage(record.next_review, now, self.tz)
+                if stage is None or stage.at < record.created_at:
+                    continue
+                if stage.escalates and record.team_id not in champions:
+                    champions[record.team_id] = roles.list_roles(
+                        session, team_id=record.team_id, role=roles.RoleName.CHAMPION
+                    )
+                nudges += self._nudges(record, stage, today, champions.get(record.team_id, []))
             if not nudges:
                 return []
             since = min(n.scheduled_for for n in nudges) - dt.timedelta(seconds=1)
@@ -58,6 +69,13 @@ class ReviewNudges:
         return [n for n in nudges if (n.kind, n.target, n.key) not in done]
 
     def perform(self, task: Nudge, now: dt.datetime) -> list[str]:
+        record, review_date = task.record, task.stage.review_date
+        if task.kind == ESCALATION:
+            blocks = ab.escalation_blocks(record, review_date, task.today)
+            text = f"Agreement #{record.number}'s review is overdue"
+        else:
+            blocks = ab.nudge_blocks(record, task.stage, task.today)
+            text = f"Agreement #{record.number} review due {ag.short_date(review_date, task.today)}"
         line = post_once(
             self.sessions,
             self.client,
@@ -67,31 +85,22 @@ class ReviewNudges:
             key=task.key,
             scheduled_for=task.scheduled_for,
             now=now,
-            blocks=list(task.blocks),
-            text=task.text,
+            blocks=list(blocks),
+            text=text,
         )
         return [line] if line else []
 
-    def _nudges(self, session, record: ag.AgreementRecord, now: dt.datetime, today: dt.date) -> list[Nudge]:
-        stage = ag.latest_stage(record.next_review, now, self.tz)
-        if stage is None or stage.at < record.created_at:
-            return []
-        team_id = record.team_id
-        key = f"{record.id}:{stage.review_date.isoformat()}:{stage.name}"
-        blocks = tuple(ab.nudge_blocks(record, stage, today))
-        text = f"Agreement #{record.number} review due {ag.short_date(stage.review_date, today)}"
+    def _nudges(self, record: ag.AgreementRecord, stage: ag.Stage, today: dt.date, champions: list[str]) -> list[Nudge]:
+        team_id, review_date = record.team_id, stage.review_date.isoformat()
+        key = f"{record.id}:{review_date}:{stage.name}"
         nudges = [
-            Nudge(NUDGE, team_id, target, key, stage.at, blocks, text)
+            Nudge(NUDGE, team_id, target, key, stage.at, record, stage, today)
             for target in (record.channel_id, *record.slack_parties)
         ]
         if stage.escalates:
             moment = ag.escalation_moment(stage.review_date, self.tz)
-            warning = tuple(ab.escalation_blocks(record, stage.review_date, today))
-            text = f"Agreement #{record.number}'s review is overdue"
             nudges += [
-                Nudge(
-                    ESCALATION, team_id, champion, f"{record.id}:{stage.review_date.isoformat()}", moment, warning, text
-                )
-                for champion in roles.list_roles(session, team_id=team_id, role=roles.RoleName.CHAMPION)
+                Nudge(ESCALATION, team_id, champion, f"{record.id}:{review_date}", moment, record, stage, today)
+                for champion in champions
             ]
         return nudges

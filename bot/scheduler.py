@@ -36,11 +36,13 @@ from handlers import blocks
 from handlers.context import Clock
 from handlers.digest_blocks import digest_blocks, digest_text
 from handlers.publish import NotPosted, post_message
+from handlers.publish import reason as publish_reason
 from storage import ledger, roles
 from storage.agreements import reviews_due
 from storage.db import Sessions
 from storage.digests import digest_input, unanswered_requests
 from storage.events import upcoming_events
+from storage.roles import RoleName
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,17 @@ LATE_LIMIT = dt.timedelta(hours=6)  # a digest found later than this after its t
 LOOKBACK = dt.timedelta(days=8)  # how far back a run looks for missed digests
 STALE_CLAIM = dt.timedelta(minutes=15)  # a claim older than this belongs to a run that stopped
 EVENT_MEMORY = dt.timedelta(days=1)  # Slack retries an event for about an hour; remember event ids for a day
-GONE = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked"}
+CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}  # pause that channel's digest
+PASSING = {"ratelimited", "connection_error", "internal_error", "service_unavailable", "request_timeout", "fatal_error"}
+
+
+def passing(error: str) -> bool:
+    """A fault worth trying again later (Slack busy or unreachable); anything else Slack says is final."""
+    return error in PASSING or error.startswith("http_5")
+
+
 CHANNEL, CHAMPION = "digest", "champion_digest"
+DEFAULT_SCHEDULE = "weekly mon 09:00"  # the window of a digest asked for in a channel with no schedule
 RATE_LIMITED_TRIES = 3  # times a run puts back a digest Slack answered 429; after that the next run tries it
 
 
@@ -75,7 +86,6 @@ class Post:
     delivery_id: int
     blocks: list
     text: str
-    champions: list[str]
     rate_limited: int = 0  # how many times Slack has answered 429 to it in this run
 
 
@@ -115,22 +125,27 @@ class DigestRunner:
         # Digests are posted with a client that hands a 429 back instead of sleeping in a worker thread, so
         # run_due can wait out Retry-After on a timer while the workers post to other channels.
         self.poster = _answering_429(client)
-        self._inputs: dict[tuple, DigestInput] = {}
 
     def run_due(self, now: dt.datetime | None = None) -> list[str]:
         """Do, once, everything due by `now` that has not been done; return a line for each thing done."""
         now = now or self.clock()
         lines: list[str] = []
-        self._inputs.clear()  # composed digests are shared within a run, never across runs
         try:
             jobs = self._plan(now, lines)
         except SQLAlchemyError as error:
             log.exception("could not read what is due")
             return [f"could not read what is due ({type(error).__name__}); the next run will catch up"]
+        inputs: dict[tuple, DigestInput] = {}  # composed digests are shared within this run only
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="digest") as pool:
-            lines += self._deliver_all(pool, jobs, now)
+            lines += self._deliver_all(pool, jobs, now, inputs)
             for duty in self.duties:
-                for task, future in [(task, pool.submit(duty.perform, task, now)) for task in duty.due(now)]:
+                try:
+                    tasks = duty.due(now)
+                except SQLAlchemyError as error:
+                    log.exception("could not read what %s has due", type(duty).__name__)
+                    lines.append(f"could not read what {type(duty).__name__} has due ({type(error).__name__})")
+                    continue
+                for task, future in [(task, pool.submit(duty.perform, task, now)) for task in tasks]:
                     lines.extend(_outcome(f"{type(duty).__name__} {task}", future))
         return lines
 
@@ -142,8 +157,9 @@ class DigestRunner:
                 lines.append(f"marked {stale} interrupted deliveries as unconfirmed (they are not posted again)")
             roles.forget_events(session, received_before=now - EVENT_MEMORY)
             subscriptions = ledger.list_active_subscriptions(session)
-            done = ledger.ledger_keys(session, subscription_ids=[s.id for s in subscriptions], since=now - LOOKBACK)
+            done = ledger.claimed_keys(session, kinds=[CHANNEL, CHAMPION], since=now - LOOKBACK)
             retries = ledger.retryable(session, not_before=now - LATE_LIMIT)
+            champions = roles.champions_by_team(session)
             by_id = {s.id: s for s in subscriptions}
             jobs = [
                 Job(
@@ -162,10 +178,27 @@ class DigestRunner:
             ]
             for subscription in subscriptions:
                 schedule = parse_schedule(subscription.schedule)
-                start = max(subscription.created_at, now - LOOKBACK)
+                # From when this schedule took effect: changing or resuming it never fills in the past.
+                start = max(subscription.updated_at, now - LOOKBACK)
                 for slot in runs_between(schedule, start, now, self.tz):
                     key = period_key(schedule, slot, self.tz)
-                    if (subscription.id, key) in done:
+                    if now - slot <= LATE_LIMIT:  # champions' copies: planned on their own, once per workspace
+                        for champion in champions.get(subscription.team_id, ()):
+                            if (CHAMPION, champion, key) not in done:
+                                done.add((CHAMPION, champion, key))
+                                jobs.append(
+                                    Job(
+                                        CHAMPION,
+                                        subscription.team_id,
+                                        champion,
+                                        subscription.id,
+                                        subscription.channel_id,
+                                        schedule,
+                                        slot,
+                                        key,
+                                    )
+                                )
+                    if (CHANNEL, subscription.channel_id, key) in done:
                         continue
                     if now - slot > LATE_LIMIT:
                         ledger.claim(
@@ -197,7 +230,7 @@ class DigestRunner:
 
     # ---- delivering ----------------------------------------------------------------------------------------
 
-    def _deliver_all(self, pool: ThreadPoolExecutor, jobs: list[Job], now: dt.datetime) -> list[str]:
+    def _deliver_all(self, pool: ThreadPoolExecutor, jobs: list[Job], now: dt.datetime, inputs: dict) -> list[str]:
         """Deliver every job; one Slack rate-limits waits on a timer here, not in a worker, then goes again.
 
         A job that raises (say SQLite's "database is locked") is logged and the others carry on: its ledger row
@@ -209,10 +242,10 @@ class DigestRunner:
         waiting: list[tuple[float, int, Post]] = []  # (monotonic time it may go again, tie-break, post)
 
         def start(job: Job, work, *args) -> None:
-            pool.submit(work, *args, now).add_done_callback(lambda future: finished.put((job, future)))
+            pool.submit(work, *args).add_done_callback(lambda future: finished.put((job, future)))
 
         for job in jobs:
-            start(job, self._deliver, job)
+            start(job, self._deliver, job, now, inputs)
         running = len(jobs)
         while running or waiting:
             timeout = max(0.0, waiting[0][0] - time.monotonic()) if waiting else None
@@ -232,29 +265,27 @@ class DigestRunner:
                             lines.append(item)
             while waiting and waiting[0][0] <= time.monotonic():
                 post = heapq.heappop(waiting)[2]
-                start(post.job, self._post_again, post)
+                start(post.job, self._post_again, post, now)
                 running += 1
         return lines
 
     # ---- delivering one thing ------------------------------------------------------------------------------
 
-    def _deliver(self, job: Job, now: dt.datetime) -> list[str | Later]:
-        with self.sessions.begin() as session:
+    def _deliver(self, job: Job, now: dt.datetime, inputs: dict | None = None) -> list[str | Later]:
+        with self.sessions.begin() as session:  # the claim is its own short transaction
             delivery_id = self._claim(session, job, now)
-            if delivery_id is None:
-                return []  # another run has it
-            since = ledger.last_digest_moment(session, subscription_id=job.subscription_id, before=job.slot)
-            since = since or previous_run(job.schedule, job.slot, self.tz) or job.slot - dt.timedelta(days=7)
-            data = self._digest_input(session, job.team_id, since, job.slot)
+        if delivery_id is None:
+            return []  # another run has it
+        with self.sessions.begin() as session:
+            since = self._window_start(session, job.subscription_id, job.schedule, job.slot)
+            data = self._digest_input(session, job.team_id, since, job.slot, {} if inputs is None else inputs)
             attention = self._attention(session, job, now) if job.kind == CHAMPION else None
-            champions = roles.list_roles(session, team_id=job.team_id, role="champion") if job.kind == CHANNEL else []
-            champions = [] if job.manual else champions
         digest = compose(data, now=job.slot)
         if job.kind == CHANNEL and digest.is_empty and job.schedule.quiet == "skip" and not job.manual:
             self._finish(delivery_id, ledger.QUIET, now)
             return [f"nothing new for {job.channel_id} {job.key}: quiet, not posted"]
         blocks_ = digest_blocks(digest, tz=self.tz, attention=attention)
-        return self._post(Post(job, delivery_id, blocks_, digest_text(digest), champions), now)
+        return self._post(Post(job, delivery_id, blocks_, digest_text(digest)), now)
 
     def _post_again(self, post: Post, now: dt.datetime) -> list[str | Later]:
         """Post a rate-limited digest as composed, once its row is reclaimed (unless another run took it)."""
@@ -264,7 +295,7 @@ class DigestRunner:
         return self._post(post, now)
 
     def _post(self, post: Post, now: dt.datetime) -> list[str | Later]:
-        job, delivery_id, champions = post.job, post.delivery_id, post.champions
+        job, delivery_id = post.job, post.delivery_id
         client = self.client if job.manual else self.poster  # someone is waiting on `digest now`: wait in line
         result = post_message(client, job.target, post.blocks, post.text, permalink=False)
         limited = isinstance(result, NotPosted) and result.retry_after and not job.manual
@@ -273,27 +304,13 @@ class DigestRunner:
             return [Later(replace(post, rate_limited=post.rate_limited + 1), result.retry_after)]
         if not isinstance(result, NotPosted):
             self._finish(delivery_id, ledger.DELIVERED, now, message_ts=result.ts)
-            lines = [f"posted {'digest to' if job.kind == CHANNEL else 'champion digest to'} {job.target} {job.key}"]
-            for champion in champions:
-                lines += self._deliver(
-                    Job(
-                        CHAMPION,
-                        job.team_id,
-                        champion,
-                        job.subscription_id,
-                        job.channel_id,
-                        job.schedule,
-                        job.slot,
-                        job.key,
-                    ),
-                    now,
-                )
-            return lines
-        if result.error in GONE and job.kind == CHANNEL:
+            return [f"posted {'digest to' if job.kind == CHANNEL else 'champion digest to'} {job.target} {job.key}"]
+        if result.error in CHANNEL_GONE and job.kind == CHANNEL and not job.manual:
             self._finish(delivery_id, ledger.FAILED, now, error=result.error)
-            self._pause(job, result.error, now, champions)
+            self._pause(job, result.error, now)
             return [f"could not post to {job.channel_id} {job.key}: {result.error}; paused and champions told"]
-        status = ledger.FAILED if result.error in GONE else ledger.RETRY
+        # A manual digest is never retried later: the person who asked is told now, and can ask again.
+        status = ledger.RETRY if passing(result.error) and not job.manual else ledger.FAILED
         self._finish(delivery_id, status, now, error=result.error)
         return [f"could not post to {job.target} {job.key}: {result.error}; {status}"]
 
@@ -303,9 +320,9 @@ class DigestRunner:
         """The digest this channel would get now, for the asker's eyes only; nothing is posted or recorded."""
         with self.sessions.begin() as session:
             subscription = ledger.get_subscription(session, team_id=team_id, channel_id=channel_id)
-            since = subscription and ledger.last_digest_moment(session, subscription_id=subscription.id, before=now)
-            data = digest_input(session, team_id=team_id, since=since or now - dt.timedelta(days=7), until=now)
-            data = self._with_sections(session, data, team_id)
+            schedule = parse_schedule(subscription.schedule if subscription else DEFAULT_SCHEDULE)
+            since = self._window_start(session, subscription and subscription.id, schedule, now)
+            data = self._digest_input(session, team_id, since, now, {})
         shown = digest_blocks(compose(data, now=now), tz=self.tz)
         note = blocks.section("_Preview: only you can see this, and nothing was posted._")
         return [note, *shown] if len(shown) < 50 else shown
@@ -314,25 +331,31 @@ class DigestRunner:
         """Post this channel's digest now (once, even if asked twice in the same minute)."""
         with self.sessions.begin() as session:
             subscription = ledger.get_subscription(session, team_id=team_id, channel_id=channel_id)
-            schedule = parse_schedule(subscription.schedule if subscription else "weekly mon 09:00")
+            schedule = parse_schedule(subscription.schedule if subscription else DEFAULT_SCHEDULE)
             subscription_id = subscription.id if subscription else None
         key = f"now-{now.astimezone(self.tz):%Y-%m-%dT%H:%M}"
         job = Job(CHANNEL, team_id, channel_id, subscription_id, channel_id, schedule, now, key, manual=True)
-        lines = self._deliver(job, now)
-        if not lines:
-            return "A digest was already posted here a moment ago."
-        if lines[0].startswith("posted"):
+        self._deliver(job, now)
+        with self.sessions.begin() as session:
+            delivery = ledger.get_delivery(session, team_id=team_id, kind=CHANNEL, target=channel_id, period_key=key)
+            status, error = (delivery.status, delivery.error) if delivery else (None, None)
+        if status == ledger.DELIVERED:
             return "✅ Posted the digest here."
-        return f"I couldn't post the digest here: {lines[0].split(': ', 1)[-1]}"
+        if status == ledger.POSTING:
+            return "I'm posting a digest here already: it should appear in a moment."
+        return f"I couldn't post the digest here: {publish_reason(error)}. Please try again in a minute."
 
-    def _digest_input(self, session, team_id: str, since: dt.datetime, until: dt.datetime) -> DigestInput:
+    def _window_start(self, session, subscription_id: int | None, schedule: Schedule, until: dt.datetime):
+        """A digest covers what came since the channel's previous digest, or one period before the first."""
+        previous = subscription_id and ledger.last_digest_moment(session, subscription_id=subscription_id, before=until)
+        return previous or previous_run(schedule, until, self.tz)
+
+    def _digest_input(self, session, team_id: str, since: dt.datetime, until: dt.datetime, inputs: dict) -> DigestInput:
         """A workspace's digest for a window, read once per run: channels on one schedule share a window."""
         key = (team_id, since, until)
-        if (data := self._inputs.get(key)) is None:
-            data = self._with_sections(
-                session, digest_input(session, team_id=team_id, since=since, until=until), team_id
-            )
-            self._inputs[key] = data
+        if (data := inputs.get(key)) is None:
+            data = digest_input(session, team_id=team_id, since=since, until=until)
+            inputs[key] = data = self._with_sections(session, data, team_id)
         return data
 
     def _with_sections(self, session, data: DigestInput, team_id: str) -> DigestInput:
@@ -375,18 +398,30 @@ class DigestRunner:
             ),
         )
 
-    def _pause(self, job: Job, error: str, now: dt.datetime, champions: list[str]) -> None:
+    def _pause(self, job: Job, error: str, now: dt.datetime) -> None:
         reason = _reason(ledger.FAILED, error)
         with self.sessions.begin() as session:
             subscription = ledger.get_subscription(session, team_id=job.team_id, channel_id=job.channel_id)
             if subscription is not None:
                 ledger.pause_subscription(session, subscription, reason=reason, now=now)
+            champions = roles.list_roles(session, team_id=job.team_id, role=RoleName.CHAMPION)
         notice = blocks.section(
             f"⚠️ I couldn't post the digest in <#{job.channel_id}>: {reason}. I've paused that channel's digest. "
             f"To start it again, invite me there and type `/talks digest here {job.schedule.to_text()}`."
         )
-        for champion in champions:
-            post_message(self.client, champion, [notice], "A channel's digest could not be delivered")
+        for champion in champions:  # once each, whatever else this run or the next tries for that channel
+            post_once(
+                self.sessions,
+                self.client,
+                team_id=job.team_id,
+                kind="digest_paused",
+                target=champion,
+                key=f"{job.channel_id}:{job.key}",
+                scheduled_for=job.slot,
+                now=now,
+                blocks=[notice],
+                text="A channel's digest could not be delivered",
+            )
 
 
 def post_once(
@@ -419,7 +454,7 @@ def post_once(
         if not isinstance(result, NotPosted):
             ledger.finish(session, delivery_id=delivery_id, status=ledger.DELIVERED, now=now, message_ts=result.ts)
             return f"posted {kind} to {target} {key}"
-        if result.error in GONE:
+        if not passing(result.error):  # Slack said no for good: trying again every minute would not help
             ledger.finish(session, delivery_id=delivery_id, status=ledger.FAILED, now=now, error=result.error)
             return f"could not post {kind} to {target} {key}: {result.error}"
         ledger.release(session, delivery_id=delivery_id)
@@ -465,11 +500,7 @@ def _reason(status: str, error: str | None) -> str:
         return "the app was down for more than 6 hours around that time, so it was skipped"
     if status == ledger.UNCONFIRMED:
         return "the app stopped while posting it, so it may not have arrived"
-    return {
-        "channel_not_found": "the channel no longer exists or is private and I'm not in it",
-        "not_in_channel": "I'm not a member of the channel",
-        "is_archived": "the channel was archived",
-    }.get(error or "", f"Slack answered {error}" if error else "it could not be posted")
+    return publish_reason(error)
 
 
 def _hours(delta: dt.timedelta) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterable
 
@@ -13,8 +12,6 @@ from sqlalchemy import Engine
 from waitress.server import create_server
 
 from storage.db import database_state
-
-log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 

@@ -16,6 +16,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
+from bot.server import SLACK_PATH
+
 TEAM_ID = "T0001"
 APP_ID = "A0001"
 _counter = itertools.count(1)
@@ -41,7 +43,7 @@ class Reply:
 
 class SlackSimulator:
     def __init__(self, app_url: str, signing_secret: str, slack, *, team_id: str = TEAM_ID):
-        self.events_url = app_url.rstrip("/") + "/slack/events"
+        self.events_url = app_url.rstrip("/") + SLACK_PATH
         self.secret = signing_secret
         self.slack = slack  # a bot.local_slack.LocalSlack, for response URLs
         self.team_id = team_id

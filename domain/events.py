@@ -16,7 +16,6 @@ from domain import text as t
 from domain.digest import ExtraSection
 
 GOING, INTERESTED = "going", "interested"
-ANSWERS = (GOING, INTERESTED)
 REMINDER_TIME = dt.time(9, 0)  # on the day before the event, in the workspace's time zone
 MAX_TITLE_CHARS = 150
 MAX_PLACE_CHARS = 500
@@ -105,7 +104,7 @@ def check_event_form(form: EventForm, *, now: dt.datetime, tz: ZoneInfo) -> tupl
         errors["place"] = f"Please keep this under {MAX_PLACE_CHARS} characters."
     if len(about) > MAX_ABOUT_CHARS:
         errors["about"] = f"Please keep this under {MAX_ABOUT_CHARS:,} characters (it is {len(about):,})."
-    for field, value in (("title", title), ("about", about)):
+    for field, value in (("title", title), ("place", place), ("about", about)):
         if field not in errors and (warning := t.personal_data_warning(value)):
             errors[field] = f"Please take out personal details: {warning}."
     starts_at = _start(form, now=now, tz=tz, errors=errors)

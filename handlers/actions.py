@@ -6,10 +6,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers import blocks
-from handlers.capture import ephemeral, post_request, post_share
-from handlers.context import Deps, ModalContext, listener
+from handlers.capture import KINDS, ephemeral, post_record, say
+from handlers.context import Deps, Later, ModalContext, listener
 from handlers.ids import Action
-from handlers.publish import Posted, update_message
+from handlers.publish import NotPosted, Posted, post_message, update_message
 from storage import queries as q
 
 
@@ -26,10 +26,6 @@ def _first_action(body: dict) -> dict:
     return body["actions"][0]
 
 
-def _say(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
 def handle_manage_share(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     ack()
     verb, _, raw_id = _first_action(body)["selected_option"]["value"].partition(":")
@@ -38,18 +34,22 @@ def handle_manage_share(ack: Ack, body: dict, respond: Respond, client: WebClien
         share = q.get_share(session, team_id=team_id, share_id=int(raw_id))
         card = q.share_card(share) if share else None
     if card is None:
-        _say(respond, "That share has already been deleted.")
+        say(respond, "That share has already been deleted.")
         return
     if card.author_id != user_id:
-        _say(respond, f"Only <@{card.author_id}>, who shared this, can edit or delete it.")
+        say(respond, f"Only <@{card.author_id}>, who shared this, can edit or delete it.")
         return
     context = ModalContext(share_id=card.id).to_json()
     view = blocks.share_modal(context, prefill=card) if verb == "edit" else blocks.delete_share_modal(card, context)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def handle_offer_help(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def handle_offer_help(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
     ack()
+    return lambda: _offer_help(body, respond, client, deps)
+
+
+def _offer_help(body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     request_id = int(_first_action(body)["value"])
     with deps.sessions.begin() as session:
@@ -59,19 +59,28 @@ def handle_offer_help(ack: Ack, body: dict, respond: Respond, client: WebClient,
             offer = q.add_offer(session, request, user_id=user_id, now=deps.clock())
             card, where = q.request_card(request), (request.channel_id, request.message_ts)
     if refusal is not None:
-        _say(respond, refusal)
+        say(respond, refusal)
         return
     if offer is None:
-        _say(respond, f"You've already offered to help. <@{card.requester_id}> knows, and will be in touch.")
+        say(respond, f"You've already offered to help. <@{card.requester_id}> knows, and will be in touch.")
         return
     if where[1]:
         update_message(client, where[0], where[1], blocks.request_message(card), blocks.request_text(card))
-    client.chat_postMessage(
-        channel=card.requester_id,
-        blocks=blocks.offer_notice(card, user_id),
-        text=f"<@{user_id}> offered to help with your collaboration request",
+    told = post_message(
+        client,
+        card.requester_id,
+        blocks.offer_notice(card, user_id),
+        f"<@{user_id}> offered to help with your collaboration request",
+        permalink=False,
     )
-    _say(respond, f"Thank you! I've let <@{card.requester_id}> know you can help. They'll be in touch.")
+    if isinstance(told, NotPosted):
+        say(
+            respond,
+            f"Thank you! Your offer is recorded on the request, but I couldn't message "
+            f"<@{card.requester_id}>: please get in touch with them directly.",
+        )
+        return
+    say(respond, f"Thank you! I've let <@{card.requester_id}> know you can help. They'll be in touch.")
 
 
 def _offer_refusal(request, user_id: str) -> str | None:
@@ -84,8 +93,12 @@ def _offer_refusal(request, user_id: str) -> str | None:
     return None
 
 
-def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
     ack()
+    return lambda: _resolve_request(body, respond, client, deps)
+
+
+def _resolve_request(body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     request_id = int(_first_action(body)["value"])
     with deps.sessions.begin() as session:
@@ -100,23 +113,26 @@ def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebCl
                 q.resolve_request(session, request, now=deps.clock())
             card, where = q.request_card(request), (request.channel_id, request.message_ts)
     if refusal is not None:
-        _say(respond, refusal)
+        say(respond, refusal)
         return
     if where[1] and not already:
         update_message(client, where[0], where[1], blocks.request_message(card), blocks.request_text(card))
-    _say(
+    say(
         respond,
         "This request was already resolved." if already else "✅ Marked resolved. Thanks for letting people know!",
     )
 
 
-def handle_retry_post(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def handle_retry_post(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
     ack()
+    return lambda: _retry_post(body, respond, client, deps)
+
+
+def _retry_post(body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     kind, _, raw_id = _first_action(body)["value"].partition(":")
     team_id = body["team"]["id"]
-    post = post_share if kind == "share" else post_request
-    # Failures are shown by `post` itself (a fresh ephemeral with the reason and the button again).
-    result = post(client, deps, team_id=team_id, **{f"{kind}_id": int(raw_id)}, tell=ephemeral(respond))
+    # Failures are shown by post_record itself (a fresh ephemeral with the reason and the button again).
+    result = post_record(client, deps, KINDS[kind], team_id=team_id, record_id=int(raw_id), tell=ephemeral(respond))
     if result is None:
         respond(text=f"That {kind} has been deleted, so there is nothing to post.", replace_original=True)
     elif isinstance(result, Posted):

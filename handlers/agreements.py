@@ -18,15 +18,17 @@ from domain import agreements as ag
 from domain import text as t
 from handlers import agreement_blocks as ab
 from handlers import forms
+from handlers.capture import say
+from handlers.commands import HELP_WORDS
 from handlers.context import Deps, Later, listener
 from handlers.ids import Action, Block, Command, View, responsibility_block
 from handlers.publish import Posted, post_message, update_message
+from handlers.roles import people
 from storage import agreements as store
 from storage.agreements import Confirmation
 
 log = logging.getLogger(__name__)
 
-HELP_WORDS = {"help", "?", "-h", "--help"}
 NOT_SAVED = "Sorry, I couldn't save this just now. Your words are still here: please try again in a minute."
 EXPIRED = "Sorry, this form has expired. Please close it and start again."
 FIELD_BLOCKS = {
@@ -148,9 +150,7 @@ def handle_parties_submission(ack: Ack, body: dict, respond: Respond, client: We
     title = forms.text(view, Block.AGREEMENT_TITLE)
     user_ids = tuple(dict.fromkeys(forms.value(view, Block.PARTY_USERS).get("selected_users") or ()))
     channel_id = forms.value(view, Block.CHANNEL).get("selected_conversation") or ""
-    organisations, errors = ag.check_parties(
-        title, user_ids, forms.value(view, Block.PARTY_ORGANISATIONS).get("value") or ""
-    )
+    organisations, errors = ag.check_parties(title, user_ids, forms.text(view, Block.PARTY_ORGANISATIONS))
     if not channel_id:
         errors["channel"] = "Please choose the channel this agreement belongs to."
     step = ab.PartiesStep(title, channel_id, user_ids, tuple((o.name, o.contact) for o in organisations))
@@ -205,11 +205,11 @@ def _announce(client: WebClient, deps: Deps, team_id: str, number: int, user_id:
         said = f"✅ Agreement #{number} is agreed and {where}."
     else:
         said = (
-            f"✅ Agreement #{number} is {where}. I've asked {_and(others)} to confirm it; it's a draft until they do."
+            f"✅ Agreement #{number} is {where}. I've asked {people(others)} to confirm it; it's a draft until they do."
         )
     if not posted:
         said += " If the channel is private, type `/invite @Programme Talks` there; I'll post it when anything changes."
-    post_message(client, user_id, [ab.section(said)], f"Agreement #{number} saved")
+    post_message(client, user_id, [ab.section(said)], f"Agreement #{number} saved", permalink=False)
 
 
 # ---- confirming and changing ------------------------------------------------------------------------------------
@@ -230,13 +230,13 @@ def _confirm(body: dict, respond: Respond, client: WebClient, deps: Deps) -> Non
         )
         record = agreement and store.agreement_record(session, agreement)
     if record is None:
-        _say(respond, "That agreement is no longer here.")
+        say(respond, "That agreement is no longer here.")
     elif outcome is Confirmation.NOT_PARTY:
-        _say(respond, f"Only the people named in agreement #{record.number} can confirm it. {_ask_creator(record)}")
+        say(respond, f"Only the people named in agreement #{record.number} can confirm it. {_ask_creator(record)}")
     elif outcome is Confirmation.ENDED:
-        _say(respond, f"Agreement #{record.number} has ended, so there's nothing to confirm.")
+        say(respond, f"Agreement #{record.number} has ended, so there's nothing to confirm.")
     elif outcome is Confirmation.ALREADY:
-        _say(respond, f"You've already confirmed version {record.version} of agreement #{record.number}. Thank you!")
+        say(respond, f"You've already confirmed version {record.version} of agreement #{record.number}. Thank you!")
     elif outcome is Confirmation.STALE:
         intro = f"Agreement #{record.number} has changed since that message. Here is version {record.version}:"
         respond(blocks=ab.confirm_request(record, intro, deps.today()), replace_original=False)
@@ -248,22 +248,22 @@ def _confirm(body: dict, respond: Respond, client: WebClient, deps: Deps) -> Non
             note = ab.section(f"🎉 Everyone has confirmed agreement #{record.number}: it's agreed.")
             for party in record.slack_parties:
                 if party != user_id:
-                    post_message(client, party, [note], f"Agreement #{record.number} is agreed")
+                    post_message(client, party, [note], f"Agreement #{record.number} is agreed", permalink=False)
         if (body.get("channel") or {}).get("id", "").startswith("D"):  # their request to confirm: show it's done
             respond(blocks=ab.confirmed_blocks(record, thanks, deps.today()), text=thanks, replace_original=True)
         else:
-            _say(respond, thanks)
+            say(respond, thanks)
 
 
 def handle_propose_change(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     ack()
     record = _record(deps, body["team"]["id"], body["actions"][0].get("value", ""))
     if record is None:
-        _say(respond, "That agreement is no longer here.")
+        say(respond, "That agreement is no longer here.")
     elif not record.is_party(body["user"]["id"]):
-        _say(respond, f"Only the people named in agreement #{record.number} can change it. {_ask_creator(record)}")
+        say(respond, f"Only the people named in agreement #{record.number} can change it. {_ask_creator(record)}")
     elif record.status == ag.ENDED:
-        _say(
+        say(
             respond,
             f"Agreement #{record.number} has ended. To work together again, type `/agreement` to write a new one.",
         )
@@ -314,21 +314,21 @@ def handle_record_review(ack: Ack, body: dict, respond: Respond, client: WebClie
     number, _, day = body["actions"][0].get("value", "").partition(":")
     record, today = _record(deps, body["team"]["id"], number), deps.today()
     if record is None:
-        _say(respond, "That agreement is no longer here.")
+        say(respond, "That agreement is no longer here.")
         return
     if not record.is_party(body["user"]["id"]):
-        _say(
+        say(
             respond,
             f"Only the people named in agreement #{record.number} can record its reviews. {_ask_creator(record)}",
         )
         return
     if record.status == ag.ENDED or record.next_review is None:
-        _say(respond, f"Agreement #{record.number} has ended, so there are no more reviews to record.")
+        say(respond, f"Agreement #{record.number} has ended, so there are no more reviews to record.")
         return
     review_date = record.next_review
     done = next((r for r in reversed(record.reviews) if r.review_date.isoformat() == day), None)
     if done is not None and day != review_date.isoformat():
-        _say(
+        say(
             respond,
             f"<@{done.recorded_by}> already recorded the review due {ag.short_date(done.review_date, today)}. "
             f"The next one is on {ag.long_date(review_date)}.",
@@ -405,7 +405,7 @@ def _ask(client: WebClient, deps: Deps, record: ag.AgreementRecord, user_ids: li
     """Ask each of these parties, by direct message, to confirm the current version."""
     message = ab.confirm_request(record, intro, deps.today())
     for user_id in user_ids:
-        post_message(client, user_id, message, f"Please confirm agreement #{record.number}")
+        post_message(client, user_id, message, f"Please confirm agreement #{record.number}", permalink=False)
 
 
 def _record(deps: Deps, team_id: str, number: str) -> ag.AgreementRecord | None:
@@ -446,12 +446,3 @@ def _unknown(number: int) -> str:
 
 def _ask_creator(record: ag.AgreementRecord) -> str:
     return f"If you think you should be one of them, have a word with <@{record.created_by}>, who wrote it."
-
-
-def _say(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def _and(items: list[str]) -> str:
-    mentions = [f"<@{u}>" for u in items]
-    return mentions[0] if len(mentions) == 1 else ", ".join(mentions[:-1]) + " and " + mentions[-1]

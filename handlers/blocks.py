@@ -354,7 +354,7 @@ def _hit_text(hit: ShareCard | RequestCard) -> str:
 def not_posted_blocks(kind: str, record_id: int, reason: str) -> list[Block]:
     """Ephemeral: it is saved, but could not be posted; with a button to try again."""
     return [
-        section(f"✅ Your {kind} is saved, but I couldn't post it here: {reason}"),
+        section(f"✅ Your {kind} is saved, but I couldn't post it here: {reason}. Then press *Try posting again*."),
         ActionsBlock(
             elements=[ButtonElement(text="Try posting again", action_id=Action.RETRY_POST, value=f"{kind}:{record_id}")]
         ),
@@ -370,6 +370,11 @@ def not_saved_blocks(what: str) -> list[Block]:
         ),
         section(f"```{t.escape(t.shorten(what, 2900))}```"),
     ]
+
+
+def notice_view(title: str, text: str) -> View:
+    """A modal that only says something (text is ours, mrkdwn-safe), with a Close button."""
+    return View(type="modal", title=title, close="Close", blocks=[section(text)])
 
 
 def home_view() -> View:

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from domain import text as t
 from handlers import blocks, digests, roles
-from handlers.capture import ephemeral, post_request, post_share
+from handlers.capture import REQUEST, SHARE, Kind, ephemeral, post_record
 from handlers.context import Deps, Later, ModalContext, TalksRequest, TalksVerb, listener
 from handlers.ids import Command
 from storage import queries as q
@@ -61,23 +61,35 @@ def _quick_or_form(
 
 def _save_and_post_share(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str) -> None:
     quick = t.parse_quick_share(text)
+    _save_and_post(
+        command,
+        respond,
+        client,
+        deps,
+        text,
+        SHARE,
+        lambda session: q.add_share(
+            session,
+            team_id=command["team_id"],
+            author_id=command["user_id"],
+            channel_id=command["channel_id"],
+            body=quick.body,
+            tags=quick.tags,
+            link=quick.links[0] if quick.links else None,
+            now=deps.clock(),
+        ),
+    )
+
+
+def _save_and_post(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str, kind: Kind, add) -> None:
+    """Save what someone typed, then post it; if it could not be saved, tell them and give their words back."""
     try:
         with deps.sessions.begin() as session:
-            share = q.add_share(
-                session,
-                team_id=command["team_id"],
-                author_id=command["user_id"],
-                channel_id=command["channel_id"],
-                body=quick.body,
-                tags=quick.tags,
-                link=quick.links[0] if quick.links else None,
-                now=deps.clock(),
-            )
-            share_id = share.id
+            record_id = add(session).id
     except SQLAlchemyError:
         respond(blocks=blocks.not_saved_blocks(text), response_type="ephemeral")
         raise
-    post_share(client, deps, team_id=command["team_id"], share_id=share_id, tell=ephemeral(respond))
+    post_record(client, deps, kind, team_id=command["team_id"], record_id=record_id, tell=ephemeral(respond))
 
 
 def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
@@ -94,22 +106,23 @@ def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: Web
 
 def _save_and_post_request(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str) -> None:
     quick = t.parse_quick_request(text, deps.today())
-    try:
-        with deps.sessions.begin() as session:
-            request = q.add_request(
-                session,
-                team_id=command["team_id"],
-                requester_id=command["user_id"],
-                channel_id=command["channel_id"],
-                body=quick.body,
-                needed_by=quick.needed_by,
-                now=deps.clock(),
-            )
-            request_id = request.id
-    except SQLAlchemyError:
-        respond(blocks=blocks.not_saved_blocks(text), response_type="ephemeral")
-        raise
-    post_request(client, deps, team_id=command["team_id"], request_id=request_id, tell=ephemeral(respond))
+    _save_and_post(
+        command,
+        respond,
+        client,
+        deps,
+        text,
+        REQUEST,
+        lambda session: q.add_request(
+            session,
+            team_id=command["team_id"],
+            requester_id=command["user_id"],
+            channel_id=command["channel_id"],
+            body=quick.body,
+            needed_by=quick.needed_by,
+            now=deps.clock(),
+        ),
+    )
 
 
 def handle_talks_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
@@ -156,6 +169,8 @@ def _refusal(text: str, limit: int, kind: str) -> list | None:
         why = f"Your {kind} is {len(text):,} characters; the limit is {limit:,}. Please shorten it" + (
             ", or type `/share` on its own for a form with more room." if kind == "share" else "."
         )
+    elif any(len(found) > t.MAX_LINK_CHARS for found in t.find_links(text)):
+        why = f"A link in your {kind} is longer than {t.MAX_LINK_CHARS} characters; please use a shorter one."
     elif warning := t.personal_data_warning(text):
         why = (
             f"I haven't posted this because {warning}. To keep children and families safe, please take out "

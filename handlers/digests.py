@@ -90,7 +90,7 @@ def _subscribe(request: TalksRequest, words: str) -> None:
     posted = post_message(request.client, _channel(request), [announcement], "Programme Talks digest set up")
     warning = ""
     if isinstance(posted, NotPosted):
-        warning = f"\n⚠️ But I can't post here yet: {posted.reason.replace('*Try posting again*', 'nothing else')}"
+        warning = f"\n⚠️ But I can't post here yet: {posted.reason}."
     request.say(
         f"✅ Done: this channel will get a digest {schedule.describe()} ({request.deps.tz.key} time). "
         f"The first is on {_when(request, schedule)}.{warning}"

@@ -48,8 +48,8 @@ def zone_name(tz: ZoneInfo) -> str:
 # ---- the form --------------------------------------------------------------------------------------------
 
 
-def event_modal(metadata: str, *, tz: ZoneInfo, title: str | None = None) -> View:
-    """The /event form; `title` is what was typed after /event, if anything."""
+def event_modal(metadata: str, *, tz: ZoneInfo, title: str | None = None, about: str | None = None) -> View:
+    """The /event form; `title` is what was typed after /event, if anything, and `about` any more to keep."""
     everyone = ConversationFilter(include=["public", "private"], exclude_bot_users=True)
     return View(
         type="modal",
@@ -78,7 +78,7 @@ def event_modal(metadata: str, *, tz: ZoneInfo, title: str | None = None) -> Vie
                 B.ABOUT,
                 "What it is, and who would benefit",
                 ev.MAX_ABOUT_CHARS,
-                None,
+                about,
                 "e.g. Young people show their projects; partners in youth work and schools are welcome",
                 multiline=True,
                 optional=True,
@@ -208,8 +208,8 @@ def answer_note(card: EventCard, change: RsvpChange, tz: ZoneInfo, *, reminder_c
     return f"No problem: I've taken back your answer to *{title}*. You can answer again any time before it starts."
 
 
-def started_note(card: EventCard) -> str:
-    return f"*{t.escape(t.shorten(card.title, 100))}* has already started, so answers are closed. Thank you!"
+def started_note(title: str) -> str:
+    return f"*{t.escape(t.shorten(title, 100))}* has already started, so answers are closed. Thank you!"
 
 
 GONE_NOTE = "Sorry, that event is no longer here."
@@ -254,15 +254,6 @@ def posted_note(
             f"⚠️ I couldn't send the invitation to {ev.count_people(not_invited)}. Please let them know another way."
         )
     return [section("\n".join(lines))]
-
-
-def channel_problem(error: str) -> str:
-    """Why an event could not be posted in a channel, for the person who made it (one sentence)."""
-    if error in ("not_in_channel", "channel_not_found"):
-        return "I'm not a member. If it's private, type `/invite @Programme Talks` in the channel first."
-    if error == "is_archived":
-        return "the channel is archived."
-    return "Slack didn't accept it just now."
 
 
 def _channels(channels: Sequence[str]) -> str:

@@ -14,7 +14,7 @@ from domain.events import EventCard, EventForm
 from handlers import event_blocks as eb
 from handlers import forms
 from handlers.commands import HELP_WORDS
-from handlers.context import Deps, ModalContext, listener
+from handlers.context import Deps, Later, ModalContext, listener
 from handlers.ids import Action, Block, Command, View
 from handlers.publish import NotPosted, Posted, post_message, update_message
 from storage import events as es
@@ -45,8 +45,11 @@ def handle_event_command(ack: Ack, body: dict, respond: Respond, client: WebClie
         return
     ack()
     metadata = ModalContext(channel_id=body.get("channel_id")).to_json()
+    # Text too long for a title is kept whole under "What it is", for them to trim, rather than cut silently.
     title = t.shorten(text, ev.MAX_TITLE_CHARS) if text else None
-    client.views_open(trigger_id=body["trigger_id"], view=eb.event_modal(metadata, tz=deps.tz, title=title))
+    about = t.shorten(text, ev.MAX_ABOUT_CHARS) if len(text) > ev.MAX_TITLE_CHARS else None
+    view = eb.event_modal(metadata, tz=deps.tz, title=title, about=about)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 # ---- the form ----------------------------------------------------------------------------------------------
@@ -56,15 +59,15 @@ def _unique(items, *, leave_out: str | None) -> list[str]:
     return [item for item in dict.fromkeys(items or ()) if item and item != leave_out]
 
 
-def handle_event_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def handle_event_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
     view = body["view"]
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     form = EventForm(
-        title=forms.value(view, Block.EVENT_TITLE).get("value") or "",
+        title=forms.text(view, Block.EVENT_TITLE),
         date=forms.value(view, Block.EVENT_DATE).get("selected_date"),
         time=forms.value(view, Block.EVENT_TIME).get("selected_time"),
-        place=forms.value(view, Block.PLACE).get("value") or "",
-        about=forms.value(view, Block.ABOUT).get("value") or "",
+        place=forms.text(view, Block.PLACE),
+        about=forms.text(view, Block.ABOUT),
     )
     now = deps.clock()
     draft, problems = ev.check_event_form(form, now=now, tz=deps.tz)
@@ -103,7 +106,7 @@ def handle_event_submission(ack: Ack, body: dict, respond: Respond, client: WebC
         ack(response_action="errors", errors={Block.EVENT_TITLE: NOT_SAVED})
         raise
     ack()
-    _send_out(client, deps, card, copies, team_id=team_id)
+    return lambda: _send_out(client, deps, card, copies, team_id=team_id)
 
 
 def _send_out(client: WebClient, deps: Deps, card: EventCard, copies: list[EventCopy], *, team_id: str) -> None:
@@ -116,6 +119,7 @@ def _send_out(client: WebClient, deps: Deps, card: EventCard, copies: list[Event
                 copy.channel_id,
                 eb.event_message(card, deps.tz, invited=copy.invited_user is not None),
                 eb.event_text(card, deps.tz),
+                permalink=copy.invited_user is None,
             ),
         )
         for copy in copies
@@ -132,7 +136,7 @@ def _send_out(client: WebClient, deps: Deps, card: EventCard, copies: list[Event
     note = eb.posted_note(
         card,
         posted=posted,
-        not_posted=[(c.channel_id, eb.channel_problem(r.error)) for c, r in channels if isinstance(r, NotPosted)],
+        not_posted=[(c.channel_id, f"{r.reason}.") for c, r in channels if isinstance(r, NotPosted)],
         invited=sum(1 for c, r in results if c.invited_user and isinstance(r, Posted)),
         not_invited=sum(1 for c, r in results if c.invited_user and isinstance(r, NotPosted)),
     )
@@ -148,33 +152,39 @@ def _tell(client: WebClient, user_id: str, channel_id: str | None, note: list) -
             return
         except (SlackApiError, SlackClientError, OSError):
             pass  # they may have left the channel: tell them directly instead
-    client.chat_postMessage(channel=user_id, blocks=note, text=text)
+    post_message(client, user_id, note, text, permalink=False)
 
 
 # ---- answers -----------------------------------------------------------------------------------------------
 
 
-def handle_going(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
-    _answer(ack, body, respond, client, deps, clicked=ev.GOING)
-
-
-def handle_interested(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
-    _answer(ack, body, respond, client, deps, clicked=ev.INTERESTED)
-
-
-def _answer(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps, *, clicked: str) -> None:
+def handle_going(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
     ack()
+    return lambda: _answer(body, respond, client, deps, clicked=ev.GOING)
+
+
+def handle_interested(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
+    ack()
+    return lambda: _answer(body, respond, client, deps, clicked=ev.INTERESTED)
+
+
+def _answer(body: dict, respond: Respond, client: WebClient, deps: Deps, *, clicked: str) -> None:
+    """Store an answer, tell whoever gave it, and show the new counts everywhere (after acknowledging)."""
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     raw = str(body["actions"][0].get("value") or "")
     now, note, card = deps.clock(), eb.GONE_NOTE, None
+
+    def choose(current: str | None) -> str | None:
+        return ev.rsvp_change(current, clicked).after
+
     with deps.sessions.begin() as session:
         event = es.get_event(session, team_id=team_id, event_id=int(raw)) if raw.isdigit() else None
         changed = event is not None and not ev.has_started(event.starts_at, now)
         if event is not None and not changed:
-            note = eb.started_note(es.event_card(session, event))
+            note = eb.started_note(event.title)
         elif changed:
-            change = ev.rsvp_change(es.get_answer(session, event_id=event.id, user_id=user_id), clicked)
-            es.save_answer(session, event, user_id=user_id, answer=change.after, now=now)
+            before = es.save_answer(session, event, user_id=user_id, answer=choose, now=now)
+            change = ev.rsvp_change(before, clicked)
             card = es.event_card(session, event)
             reminder_coming = now < ev.reminder_moment(card.starts_at, deps.tz)
             note = eb.answer_note(card, change, deps.tz, reminder_coming=reminder_coming)

@@ -15,10 +15,22 @@ from slack_sdk.models.blocks import Block
 
 log = logging.getLogger(__name__)
 
-INVITE_HINT = (
-    "I'm not a member of this channel. If it is private, type `/invite @Programme Talks` here, "
-    "then press *Try posting again*."
-)
+REASONS = {
+    "not_in_channel": "I'm not a member of the channel. If it is private, type `/invite @Programme Talks` in it first",
+    "channel_not_found": "I'm not a member of the channel, or it no longer exists. If it is private, type "
+    "`/invite @Programme Talks` in it first",
+    "is_archived": "the channel is archived",
+    "ratelimited": "Slack is busy right now",
+    "connection_error": "I couldn't reach Slack",
+}
+
+
+def reason(error: str | None) -> str:
+    """Why Slack did not take a message, as part of a sentence for a person (mrkdwn-safe, no full stop).
+
+    The one place Slack's error codes become words; callers add what the person can do about it.
+    """
+    return REASONS.get(error or "", "Slack didn't accept the message")
 
 
 @dataclass(frozen=True)
@@ -30,7 +42,7 @@ class Posted:
 
 @dataclass(frozen=True)
 class NotPosted:
-    reason: str  # one sentence for the person who shared, mrkdwn-safe
+    reason: str  # publish.reason(error): part of a sentence for a person, mrkdwn-safe
     error: str  # Slack's error code, for logs and for callers that disable a destination
     retry_after: float | None = None  # seconds, when Slack answered 429 and the client did not wait it out
 
@@ -59,6 +71,19 @@ def update_message(client: WebClient, channel_id: str, ts: str, blocks: list[Blo
     except (SlackApiError, SlackClientError, OSError) as error:
         log.warning("could not update message in %s: %s", channel_id, _code(error))
         return False
+    return True
+
+
+def delete_message(client: WebClient, channel_id: str, ts: str) -> bool | str:
+    """Delete a message the app posted: True when it is gone (or already was), else the reason it is not."""
+    try:
+        client.chat_delete(channel=channel_id, ts=ts)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        code = _code(error)
+        if code == "message_not_found":
+            return True
+        log.warning("could not delete message in %s: %s", channel_id, code)
+        return reason(code)
     return True
 
 
@@ -108,12 +133,4 @@ def _retry_after(error: Exception) -> float | None:
 
 
 def _not_posted(code: str, *, retry_after: float | None = None) -> NotPosted:
-    reasons = {
-        "not_in_channel": INVITE_HINT,
-        "channel_not_found": INVITE_HINT,
-        "is_archived": "this channel is archived. Try sharing from another channel.",
-        "ratelimited": "Slack is busy right now. Please press *Try posting again* in a minute.",
-        "connection_error": "I couldn't reach Slack. Please press *Try posting again* in a minute.",
-    }
-    default = "Slack didn't accept the message. Please press *Try posting again* in a minute."
-    return NotPosted(reason=reasons.get(code, default), error=code, retry_after=retry_after)
+    return NotPosted(reason=reason(code), error=code, retry_after=retry_after)

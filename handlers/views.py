@@ -3,20 +3,19 @@ share could not be saved still has their words in the open form; posting to Slac
 
 from __future__ import annotations
 
-import datetime as dt
-
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain import text as t
 from handlers import blocks, forms
-from handlers.capture import dm, post_request, post_share
+from handlers.capture import REQUEST, SHARE, dm, post_record
 from handlers.context import Deps, Later, ModalContext, listener
 from handlers.ids import Block, View
-from handlers.publish import update_message
+from handlers.publish import delete_message, update_message
 from storage import queries as q
 
+NOT_DELETED = "Sorry, I couldn't delete your share just now. Nothing has changed: please try again in a minute."
 NOT_SAVED = "Sorry, I couldn't save this just now. Your words are still here: please try again in a minute."
 
 
@@ -84,7 +83,7 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
         ack(response_action="errors", errors={Block.BODY: NOT_SAVED})
         raise
     ack()
-    return lambda: post_share(client, deps, team_id=team_id, share_id=share_id, tell=dm(client, user_id))
+    return lambda: post_record(client, deps, SHARE, team_id=team_id, record_id=share_id, tell=dm(client, user_id))
 
 
 def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
@@ -114,26 +113,44 @@ def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebCl
         update_message(client, where[0], where[1], blocks.share_message(card), blocks.share_text(card))
 
 
-def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
     view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     user_id, team_id = body["user"]["id"], body["team"]["id"]
-    with deps.sessions.begin() as session:
-        share = q.get_share(session, team_id=team_id, share_id=context.share_id or 0)
-        where = (share.channel_id, share.message_ts) if share and share.author_id == user_id else None
-        if where:
-            q.delete_share(session, share)
+    try:
+        with deps.sessions.begin() as session:
+            share = q.get_share(session, team_id=team_id, share_id=context.share_id or 0)
+            where = (share.channel_id, share.message_ts) if share and share.author_id == user_id else None
+            if where:
+                q.delete_share(session, share)
+    except SQLAlchemyError:
+        ack(response_action="update", view=blocks.notice_view("Not deleted", NOT_DELETED))
+        raise
     ack()
     if where and where[1]:
-        client.chat_delete(channel=where[0], ts=where[1])
+        return lambda: _delete_message(client, user_id, *where)
+    return None
+
+
+def _delete_message(client: WebClient, user_id: str, channel_id: str, ts: str) -> None:
+    """Remove the deleted share's message; if Slack won't, tell its author rather than leave them guessing."""
+    gone = delete_message(client, channel_id, ts)
+    if gone is not True:
+        dm(client, user_id)(
+            [
+                blocks.section(
+                    "Your share is deleted from Programme Talks, but I couldn't remove its message in "
+                    f"<#{channel_id}>: {gone}. A workspace admin can remove it from the message's menu."
+                )
+            ]
+        )
 
 
 def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
     view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     request_text = forms.text(view, Block.REQUEST)
-    raw_date = forms.value(view, Block.NEEDED_BY).get("selected_date")
-    needed_by = dt.date.fromisoformat(raw_date) if raw_date else None
+    needed_by = forms.date(view, Block.NEEDED_BY)
     channel_id = _channel(view, context)
     errors: dict[str, str] = {}
     if not request_text:
@@ -165,4 +182,4 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
         ack(response_action="errors", errors={Block.REQUEST: NOT_SAVED})
         raise
     ack()
-    return lambda: post_request(client, deps, team_id=team_id, request_id=request_id, tell=dm(client, user_id))
+    return lambda: post_record(client, deps, REQUEST, team_id=team_id, record_id=request_id, tell=dm(client, user_id))

@@ -4,7 +4,7 @@ never call Slack; each reads in a fixed number of queries however many answers a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from domain.events import GOING, INTERESTED, EventCard, UpcomingEvent
 from storage.models import Event, EventPost, EventRsvp
+
+Choice = Callable[[str | None], str | None]  # the answer to give, from the answer someone has now
 
 
 @dataclass(frozen=True)
@@ -100,29 +102,37 @@ def get_event(session: Session, *, team_id: str, event_id: int) -> Event | None:
     return session.scalar(select(Event).where(Event.team_id == team_id, Event.id == event_id))
 
 
-def get_answer(session: Session, *, event_id: int, user_id: str) -> str | None:
-    return session.scalar(select(EventRsvp.answer).where(EventRsvp.event_id == event_id, EventRsvp.user_id == user_id))
+def save_answer(
+    session: Session, event: Event, *, user_id: str, answer: str | Choice | None, now: dt.datetime
+) -> str | None:
+    """Set someone's answer (going or interested), or take it back (None), and return the answer it replaced.
 
-
-def save_answer(session: Session, event: Event, *, user_id: str, answer: str | None, now: dt.datetime) -> None:
-    """Set someone's answer (going or interested), or take it back (None). One answer per person per event."""
-    row = session.scalar(select(EventRsvp).where(EventRsvp.event_id == event.id, EventRsvp.user_id == user_id))
-    if answer is None:
-        if row is not None:
-            session.delete(row)
-            session.flush()
-        return
-    if row is None:
+    `answer` may be a function of the answer they have now, so a click that toggles reads the row only once.
+    One answer per person per event.
+    """
+    where = (EventRsvp.event_id == event.id, EventRsvp.user_id == user_id)
+    row = session.scalar(select(EventRsvp).where(*where))
+    before = row.answer if row is not None else None
+    after = answer(before) if callable(answer) else answer
+    if row is None and after is not None:
         try:
             with session.begin_nested():
                 session.add(
-                    EventRsvp(team_id=event.team_id, event_id=event.id, user_id=user_id, answer=answer, updated_at=now)
+                    EventRsvp(team_id=event.team_id, event_id=event.id, user_id=user_id, answer=after, updated_at=now)
                 )
-            return
+            return before
         except IntegrityError:  # the same person's other click, at the same moment, got there first
-            row = session.scalar(select(EventRsvp).where(EventRsvp.event_id == event.id, EventRsvp.user_id == user_id))
-    row.answer, row.updated_at = answer, now
+            row = session.scalar(select(EventRsvp).where(*where))
+            before = row.answer
+            after = answer(before) if callable(answer) else answer
+    if row is None:
+        return before
+    if after is None:
+        session.delete(row)
+    else:
+        row.answer, row.updated_at = after, now
     session.flush()
+    return before
 
 
 def event_card(session: Session, event: Event) -> EventCard:

@@ -63,18 +63,6 @@ def list_active_subscriptions(session: Session) -> Sequence[DigestSubscription]:
     ).all()
 
 
-def ledger_keys(session: Session, *, subscription_ids: Sequence[int], since: dt.datetime) -> set[tuple[int, str]]:
-    """(subscription id, period key) of every digest already in the ledger since a moment, in one query."""
-    rows = session.execute(
-        select(Delivery.subscription_id, Delivery.period_key).where(
-            Delivery.kind == "digest",
-            Delivery.subscription_id.in_(subscription_ids),
-            Delivery.scheduled_for > since,
-        )
-    )
-    return {(sub_id, key) for sub_id, key in rows}
-
-
 def retryable(session: Session, *, not_before: dt.datetime) -> Sequence[Delivery]:
     return session.scalars(select(Delivery).where(Delivery.status == RETRY, Delivery.scheduled_for >= not_before)).all()
 
@@ -188,3 +176,14 @@ def claimed_keys(session: Session, *, kinds: Sequence[str], since: dt.datetime) 
 def release(session: Session, *, delivery_id: int) -> None:
     """Give a claim back after a passing fault, so the next run tries again."""
     session.execute(delete(Delivery).where(Delivery.id == delivery_id, Delivery.status == POSTING))
+
+
+def get_delivery(session: Session, *, team_id: str, kind: str, target: str, period_key: str) -> Delivery | None:
+    return session.scalar(
+        select(Delivery).where(
+            Delivery.team_id == team_id,
+            Delivery.kind == kind,
+            Delivery.target == target,
+            Delivery.period_key == period_key,
+        )
+    )

@@ -152,3 +152,12 @@ def forget_events(session: Session, *, received_before: dt.datetime) -> int:
     """Drop remembered event ids older than Slack's retry window, so the table stays small."""
     result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < received_before))
     return result.rowcount
+
+
+def champions_by_team(session: Session) -> dict[str, list[str]]:
+    """Every workspace's champions in one query (the scheduler serves all workspaces)."""
+    found: dict[str, list[str]] = {}
+    rows = session.execute(select(Role.team_id, Role.user_id).where(Role.role == RoleName.CHAMPION).order_by(Role.id))
+    for team_id, user_id in rows:
+        found.setdefault(team_id, []).append(user_id)
+    return found

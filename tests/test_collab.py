@@ -93,3 +93,12 @@ def test_request_form_refuses_a_deadline_in_the_past_and_an_empty_request(sandbo
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {Block.REQUEST, Block.NEEDED_BY}
     assert requests(sandbox.sessions) == []
+
+
+def test_an_offer_is_kept_and_the_offerer_told_when_the_requester_cannot_be_messaged(sandbox):
+    message = _post_request(sandbox)
+    sandbox.slack.fail("chat.postMessage", error="user_not_found", where=lambda a: a.get("channel") == "U_CHLOE")
+    _, url = sandbox.sim.click(message, Action.OFFER_HELP, user="U_DEV", channel="C_PRACTICE")
+    said = response_to(sandbox.slack, url).args["text"]
+    assert "couldn't message <@U_CHLOE>" in said and "get in touch with them directly" in said
+    assert [o.user_id for o in offers(sandbox.sessions)] == ["U_DEV"]

@@ -375,3 +375,10 @@ def test_a_database_that_refuses_during_a_run_is_reported_and_the_next_run_catch
             f"posted digest to C_{x} 2026-11-30T09:00" for x in "ABC"
         ]
         assert runner.run_due() == []
+
+
+def test_setting_up_a_digest_where_the_app_cannot_post_says_why_plainly(sandbox, env):
+    sandbox.slack.add_channel("G_TEAM", name="team", is_private=True, bot_is_member=False)
+    answer = subscribe(sandbox, "weekly mon 09:00", channel="G_TEAM")
+    assert "But I can't post here yet: I'm not a member of the channel" in answer
+    assert "/invite @Programme Talks" in answer and "press" not in answer

@@ -129,6 +129,15 @@ def test_event_command_help_explains_and_text_after_it_fills_in_the_title(sandbo
     assert channel["element"]["default_to_current_conversation"] is True
 
 
+def test_event_text_too_long_for_a_title_is_kept_whole_in_what_it_is(sandbox):
+    text = "Youth forum open evening " + "with projects to see " * 10
+    view = open_form(sandbox, text)
+    title = next(b for b in view["blocks"] if b["block_id"] == Block.EVENT_TITLE)["element"]["initial_value"]
+    about = next(b for b in view["blocks"] if b["block_id"] == Block.ABOUT)["element"]["initial_value"]
+    assert len(title) <= 150 and title.startswith("Youth forum open evening")
+    assert about == text.strip()
+
+
 def test_user_text_in_an_event_cannot_ping_anyone_and_links_show_their_own_address(sandbox):
     create_event(
         sandbox,
@@ -371,3 +380,31 @@ def test_upcoming_events_come_with_their_counts_in_one_query(sandbox):
         f"Thu 3 Dec, 16:00 · Soon · Riverside Hall · 2 going, 1 interested · <{found[0].permalink}|open>"
     )
     assert section.lines[1].endswith(f"· in <#{CHANNEL}>")  # not posted with a link: name the channel
+
+
+def test_saving_an_answer_reads_the_row_once_and_returns_the_answer_it_replaced(sandbox):
+    toggle_going = lambda current: None if current == "going" else "going"  # noqa: E731
+    now = utc(2026, 11, 27, 9)
+    with sandbox.sessions.begin() as session:
+        event = es.add_event(
+            session,
+            team_id="T0001",
+            created_by=AMIRA,
+            channel_id=CHANNEL,
+            title="Youth forum",
+            starts_at=utc(2026, 12, 3, 16),
+            place="Riverside Hall",
+            about="",
+            now=now,
+        )
+        assert es.save_answer(session, event, user_id=BEN, answer="interested", now=now) is None
+        statements: list[str] = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        sa_event.listen(sandbox.engine, "before_cursor_execute", listen)
+        try:
+            assert es.save_answer(session, event, user_id=BEN, answer=toggle_going, now=now) == "interested"
+        finally:
+            sa_event.remove(sandbox.engine, "before_cursor_execute", listen)
+        assert sum(1 for s in statements if s.lstrip().upper().startswith("SELECT")) == 1
+        assert es.save_answer(session, event, user_id=BEN, answer=toggle_going, now=now) == "going"
+        assert es.event_card(session, event).going == ()

@@ -25,6 +25,7 @@ from domain.events import (
 )
 from handlers import event_blocks as eb
 from handlers.ids import Block
+from handlers.publish import reason as publish_reason
 from tests.helpers import all_text
 
 LONDON = ZoneInfo("Europe/London")
@@ -88,6 +89,7 @@ def test_text_is_trimmed_and_an_empty_description_is_allowed():
         ({"about": "x" * 2001}, "about", "under 2,000"),
         ({"about": "Email jo@example.com"}, "about", "email address"),
         ({"title": "Born on 1 May, Jo"}, "title", "date of birth"),
+        ({"place": "Jo's house, jo@example.com"}, "place", "email address"),
     ],
 )
 def test_each_mistake_is_named_on_its_own_field(changes, field, says):
@@ -249,7 +251,7 @@ def test_the_maker_is_told_where_it_went_and_what_did_not():
     note = eb.posted_note(
         card(),
         posted=["C_PRACTICE"],
-        not_posted=[("G_PRIVATE", eb.channel_problem("channel_not_found"))],
+        not_posted=[("G_PRIVATE", f"{publish_reason('channel_not_found')}.")],
         invited=2,
         not_invited=1,
     )

@@ -137,3 +137,29 @@ def test_settings_never_print_their_secrets():
 
     settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "hush"})
     assert "xoxb-very-secret" not in repr(settings) and "hush" not in repr(settings)
+
+
+def test_secrets_are_taken_out_of_tracebacks_too():
+    from bot.logs import RedactingFormatter
+
+    formatter = RedactingFormatter("%(message)s", "a-long-signing-secret", "db-password-123")
+    try:
+        raise RuntimeError("connect failed with password db-password-123 and xoxb-123-456-abc")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord(
+            "t", logging.ERROR, __file__, 1, "while using %s", ("a-long-signing-secret",), sys.exc_info()
+        )
+    shown = formatter.format(record)
+    assert "Traceback" in shown and "[redacted]" in shown
+    assert "db-password-123" not in shown and "a-long-signing-secret" not in shown and "xoxb-123" not in shown
+
+
+def test_settings_never_print_a_database_password():
+    from bot.config import Settings
+
+    settings = Settings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "postgresql://app:hunter22@db/talks"}
+    )
+    assert "hunter22" not in repr(settings)

@@ -213,3 +213,23 @@ def _wait_until(condition, timeout: float = 5.0):
             return value
         time.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+def test_a_quick_share_with_a_link_too_long_to_keep_is_refused_and_given_back(sandbox):
+    reply, _ = sandbox.sim.command("/share", "Our guide https://example.org/" + "a" * 520)
+    shown = all_text(reply.json()["blocks"])
+    assert "longer than 500 characters" in shown and "Our guide" in shown
+    sandbox.slack.assert_no_call("chat.postMessage")
+    assert count(sandbox.sessions, Share) == 0
+
+
+def test_when_slack_will_not_remove_a_deleted_shares_message_the_author_is_told(sandbox):
+    sandbox.sim.command("/share", "Homework club", user="U_AMIRA")
+    message = _posted_message(sandbox)
+    sandbox.sim.click(message, Action.MANAGE_SHARE, user="U_AMIRA", channel="C_PRACTICE", option="delete")
+    view = sandbox.slack.wait_for("views.open")[0].args["view"]
+    sandbox.slack.fail("chat.delete", error="cant_delete_message")
+    sandbox.sim.submit(view, {}, user="U_AMIRA")
+    told = sandbox.slack.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == "U_AMIRA")[0]
+    assert "couldn't remove its message in <#C_PRACTICE>" in all_text(told.args["blocks"])
+    assert count(sandbox.sessions, Share) == 0
