@@ -54,18 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
-def _secrets(settings: Settings) -> tuple[str, ...]:
-    """What must never reach a log: the token, the signing secret and the database password."""
-    from sqlalchemy.engine import make_url
-
-    return settings.slack_bot_token, settings.slack_signing_secret, make_url(settings.database_url).password or ""
-
-
 def migrate_command() -> int:
     from storage.db import make_engine, migrate
 
     settings = Settings.from_env(require_slack=False)
-    logs.configure(logging.INFO, *_secrets(settings))
+    logs.configure(logging.INFO, *settings.secrets())
     migrate(make_engine(settings.database_url))
     log.info("database %s is up to date", redact_url(settings.database_url))
     return 0
@@ -97,13 +90,14 @@ def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
     from bot.app import create_app
     from bot.scheduler import start_scheduler
     from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url
+    from bot.worker import WorkerProcess
 
     settings = Settings.from_env()
-    logs.configure(logging.INFO, *_secrets(settings))
+    logs.configure(logging.INFO, *settings.secrets())
     engine, sessions, client, runner = _runtime(settings)
     prefer_quick_answers()
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
-    background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+    background = WorkerProcess(settings).start()
     app = create_app(settings, sessions, client, digests=runner, executor=executor, background=background)
     server = make_server(make_wsgi_app(app, engine), host=host, port=port)
     scheduler_thread = start_scheduler(runner, engine) if scheduler else None
@@ -120,7 +114,7 @@ def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
     finally:
         server.close()
         executor.shutdown(wait=True)  # finish what was acknowledged: nothing anyone shared is dropped
-        background.shutdown(wait=True)
+        background.shutdown(wait=True)  # the worker finishes every job it was handed, then exits
         if scheduler_thread:
             scheduler_thread.shutdown(wait=True)
     return 0
@@ -130,7 +124,7 @@ def scheduler_command() -> int:
     from bot.scheduler import start_scheduler
 
     settings = Settings.from_env()
-    logs.configure(logging.INFO, *_secrets(settings))
+    logs.configure(logging.INFO, *settings.secrets())
     engine, _sessions, _client, runner = _runtime(settings)
     background = start_scheduler(runner, engine)
     log.info("scheduler running (database %s); Ctrl-C stops it", redact_url(settings.database_url))
@@ -147,7 +141,7 @@ def scheduler_command() -> int:
 
 def run_due_command(at: dt.datetime | None) -> int:
     settings = Settings.from_env()
-    logs.configure(logging.WARNING, *_secrets(settings))
+    logs.configure(logging.WARNING, *settings.secrets())
     _engine, _sessions, _client, runner = _runtime(settings)
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=settings.tz)

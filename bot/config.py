@@ -26,6 +26,12 @@ class Settings:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a log: the token, the signing secret and the database password."""
+        from sqlalchemy.engine import make_url
+
+        return self.slack_bot_token, self.slack_signing_secret, make_url(self.database_url).password or ""
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, require_slack: bool = True) -> Settings:
         env = dict(os.environ if env is None else env)

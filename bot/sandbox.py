@@ -5,6 +5,7 @@ One way to run the whole app without Slack, shared by the demo, the tests and th
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,6 +15,7 @@ from bot.local_slack import LocalSlack
 from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url
 from bot.simulate import SlackSimulator
 from bot.slack import make_client
+from bot.worker import WorkerProcess
 from handlers.context import Clock
 from storage.db import make_engine, make_sessions, migrate
 
@@ -32,7 +34,10 @@ class Sandbox:
         slack_api_url: str | None = None,
         migrate_schema: bool = True,
         threads: int = 16,
+        worker_process: bool = False,
     ):
+        """With `worker_process`, work after acknowledging runs in a process of its own, as `serve` runs it
+        (bot.worker; it keeps the real clock); otherwise on threads of this process."""
         # With slack_api_url, Slack is a stand-in elsewhere (another process, as for the benchmarks).
         self.slack = None if slack_api_url else (slack or LocalSlack())
         self.settings = Settings(
@@ -49,7 +54,13 @@ class Sandbox:
         self.sessions = make_sessions(self.engine)
         self.client = make_client(self.settings)
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener")
-        self.background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+        if worker_process and clock is not system_clock:
+            raise ValueError("the worker process keeps the real clock: run it without a clock of your own")
+        self.background = (
+            WorkerProcess(self.settings, log_level=logging.WARNING).start()
+            if worker_process
+            else ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+        )
         self.app = create_app(
             self.settings, self.sessions, self.client, clock=clock, executor=self.executor, background=self.background
         )

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from handlers import blocks
 from handlers.capture import KINDS, ephemeral, post_record, say
-from handlers.context import Deps, Later, ModalContext, listener
+from handlers.context import Deps, Job, ModalContext, listener, respond_to
 from handlers.ids import Action
 from handlers.publish import NotPosted, Posted, post_message, update_message
 from storage import queries as q
@@ -44,12 +44,13 @@ def handle_manage_share(ack: Ack, body: dict, respond: Respond, client: WebClien
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def handle_offer_help(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
+def handle_offer_help(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
     ack()
-    return lambda: _offer_help(body, respond, client, deps)
+    return Job(_offer_help, (body,))
 
 
-def _offer_help(body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def _offer_help(client: WebClient, deps: Deps, body: dict) -> None:
+    respond = respond_to(body)
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     request_id = int(_first_action(body)["value"])
     with deps.sessions.begin() as session:
@@ -93,12 +94,13 @@ def _offer_refusal(request, user_id: str) -> str | None:
     return None
 
 
-def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
+def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
     ack()
-    return lambda: _resolve_request(body, respond, client, deps)
+    return Job(_resolve_request, (body,))
 
 
-def _resolve_request(body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def _resolve_request(client: WebClient, deps: Deps, body: dict) -> None:
+    respond = respond_to(body)
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     request_id = int(_first_action(body)["value"])
     with deps.sessions.begin() as session:
@@ -123,12 +125,13 @@ def _resolve_request(body: dict, respond: Respond, client: WebClient, deps: Deps
     )
 
 
-def handle_retry_post(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
+def handle_retry_post(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
     ack()
-    return lambda: _retry_post(body, respond, client, deps)
+    return Job(_retry_post, (body,))
 
 
-def _retry_post(body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def _retry_post(client: WebClient, deps: Deps, body: dict) -> None:
+    respond = respond_to(body)
     kind, _, raw_id = _first_action(body)["value"].partition(":")
     team_id = body["team"]["id"]
     # Failures are shown by post_record itself (a fresh ephemeral with the reason and the button again).

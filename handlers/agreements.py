@@ -20,7 +20,7 @@ from handlers import agreement_blocks as ab
 from handlers import forms
 from handlers.capture import say
 from handlers.commands import HELP_WORDS
-from handlers.context import Deps, Later, listener
+from handlers.context import Deps, Job, listener, respond_to
 from handlers.ids import Action, Block, Command, View, responsibility_block
 from handlers.publish import Posted, post_message, update_message
 from handlers.roles import people
@@ -66,7 +66,7 @@ def register(app: App, deps: Deps) -> None:
 # ---- /agreement -------------------------------------------------------------------------------------------------
 
 
-def handle_agreement_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+def handle_agreement_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     words = t.unescape(command.get("text") or "").split()
     verb = words[0].lower() if words else ""
     if not verb:
@@ -76,7 +76,7 @@ def handle_agreement_command(ack: Ack, command: dict, respond: Respond, client: 
         ack(blocks=ab.help_blocks(), response_type="ephemeral")
     elif verb == "list":
         ack()
-        return lambda: _list(command, respond, deps)
+        return Job(_list, (command,))
     elif verb in ("show", "export"):
         number = _number(words[1] if len(words) > 1 else "")
         if number is None:
@@ -84,19 +84,21 @@ def handle_agreement_command(ack: Ack, command: dict, respond: Respond, client: 
             ack(text=f"Which agreement? {example}", response_type="ephemeral")
             return None
         ack()
-        return lambda: _show_or_export(verb, number, command, respond, client, deps)
+        return Job(_show_or_export, (verb, number, command))
     else:
         ack(text=ab.usage_text(verb), response_type="ephemeral")
     return None
 
 
-def _list(command: dict, respond: Respond, deps: Deps) -> None:
+def _list(client: WebClient, deps: Deps, command: dict) -> None:
+    respond = respond_to(command)
     with deps.sessions.begin() as session:
         mine = store.list_party_agreements(session, team_id=command["team_id"], user_id=command["user_id"])
     respond(blocks=ab.list_blocks(mine, deps.today()), response_type="ephemeral")
 
 
-def _show_or_export(verb: str, number: int, command: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def _show_or_export(client: WebClient, deps: Deps, verb: str, number: int, command: dict) -> None:
+    respond = respond_to(command)
     with deps.sessions.begin() as session:
         agreement = store.get_agreement(session, team_id=command["team_id"], number=number)
         record = agreement and store.agreement_record(session, agreement, versions=True)
@@ -162,7 +164,7 @@ def handle_parties_submission(ack: Ack, body: dict, respond: Respond, client: We
     ack(response_action="update", view=ab.details_modal(step, deps.today()))
 
 
-def handle_details_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+def handle_details_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     view = body["view"]
     step = ab.read_metadata(ab.PartiesStep, view.get("private_metadata"))
     if step is None:
@@ -190,7 +192,7 @@ def handle_details_submission(ack: Ack, body: dict, respond: Respond, client: We
         ack(response_action="errors", errors={Block.RECOGNITION: NOT_SAVED})
         raise
     ack()
-    return lambda: _announce(client, deps, team_id, number, user_id)
+    return Job(_announce, (team_id, number, user_id))
 
 
 def _announce(client: WebClient, deps: Deps, team_id: str, number: int, user_id: str) -> None:
@@ -215,12 +217,13 @@ def _announce(client: WebClient, deps: Deps, team_id: str, number: int, user_id:
 # ---- confirming and changing ------------------------------------------------------------------------------------
 
 
-def handle_confirm(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
+def handle_confirm(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
     ack()
-    return lambda: _confirm(body, respond, client, deps)
+    return Job(_confirm, (body,))
 
 
-def _confirm(body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+def _confirm(client: WebClient, deps: Deps, body: dict) -> None:
+    respond = respond_to(body)
     number, _, version = body["actions"][0].get("value", "").partition(":")
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     with deps.sessions.begin() as session:
@@ -271,7 +274,7 @@ def handle_propose_change(ack: Ack, body: dict, respond: Respond, client: WebCli
         client.views_open(trigger_id=body["trigger_id"], view=ab.change_modal(record))
 
 
-def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     view = body["view"]
     ref = ab.read_metadata(ab.AgreementRef, view.get("private_metadata"))
     user_id, team_id = body["user"]["id"], body["team"]["id"]
@@ -298,7 +301,7 @@ def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: Web
         ack(response_action="errors", errors=_block_errors(errors))
         return None
     ack()
-    return lambda: _announce_change(client, deps, team_id, ref.number, user_id, note)
+    return Job(_announce_change, (team_id, ref.number, user_id, note))
 
 
 def _announce_change(client: WebClient, deps: Deps, team_id: str, number: int, user_id: str, note: str) -> None:
@@ -338,7 +341,7 @@ def handle_record_review(ack: Ack, body: dict, respond: Respond, client: WebClie
     client.views_open(trigger_id=body["trigger_id"], view=ab.review_modal(record, review_date, suggested))
 
 
-def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     view = body["view"]
     ref = ab.read_metadata(ab.AgreementRef, view.get("private_metadata"))
     user_id, team_id = body["user"]["id"], body["team"]["id"]
@@ -377,7 +380,7 @@ def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: Web
         ack(response_action="errors", errors=_block_errors(errors))
         return None
     ack()
-    return lambda: _publish(client, deps, team_id, ref.number)
+    return Job(_publish, (team_id, ref.number))
 
 
 # ---- talking to Slack after the transaction ----------------------------------------------------------------------

@@ -78,6 +78,11 @@ def post_record(
     return result
 
 
+def post_and_tell_by_dm(client: WebClient, deps: Deps, kind: str, team_id: str, record_id: int, user_id: str) -> None:
+    """Post what a form saved; a person who submitted a form has no response_url, so problems go by DM."""
+    post_record(client, deps, KINDS[kind], team_id=team_id, record_id=record_id, tell=dm(client, user_id))
+
+
 def dm(client: WebClient, user_id: str) -> Tell:
     """Tell someone something in their direct messages with the app (used where there is no response_url)."""
 

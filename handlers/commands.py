@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
@@ -9,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain import text as t
 from handlers import blocks, digests, roles
 from handlers.capture import REQUEST, SHARE, Kind, ephemeral, post_record
-from handlers.context import Deps, Later, ModalContext, TalksRequest, TalksVerb, listener
+from handlers.context import Deps, Job, ModalContext, TalksRequest, TalksVerb, listener, respond_to
 from handlers.ids import Command
 from storage import queries as q
 from storage.search import search
@@ -26,21 +28,13 @@ def register(app: App, deps: Deps) -> None:
 HELP_WORDS = {"help", "?", "-h", "--help"}
 
 
-def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
-    return _quick_or_form(
-        ack,
-        command,
-        client,
-        blocks.share_modal,
-        t.MAX_SHARE_CHARS,
-        "share",
-        lambda text: _save_and_post_share(command, respond, client, deps, text),
-    )
+def handle_share_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
+    return _quick_or_form(ack, command, client, blocks.share_modal, t.MAX_SHARE_CHARS, "share", _save_and_post_share)
 
 
 def _quick_or_form(
-    ack: Ack, command: dict, client: WebClient, modal, limit: int, kind: str, save_and_post
-) -> Later | None:
+    ack: Ack, command: dict, client: WebClient, modal, limit: int, kind: str, save_and_post: Callable[..., None]
+) -> Job | None:
     """What /share and /collab have in common: help, the form when typed alone, a kind refusal for text that
     can't be taken (given back), or else acknowledge and hand back the saving and posting for after."""
     text = t.unescape(command.get("text") or "").strip()
@@ -56,14 +50,13 @@ def _quick_or_form(
         ack(blocks=problem, response_type="ephemeral")
         return None
     ack()
-    return lambda: save_and_post(text)
+    return Job(save_and_post, (command, text))
 
 
-def _save_and_post_share(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str) -> None:
+def _save_and_post_share(client: WebClient, deps: Deps, command: dict, text: str) -> None:
     quick = t.parse_quick_share(text)
     _save_and_post(
         command,
-        respond,
         client,
         deps,
         text,
@@ -81,8 +74,9 @@ def _save_and_post_share(command: dict, respond: Respond, client: WebClient, dep
     )
 
 
-def _save_and_post(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str, kind: Kind, add) -> None:
+def _save_and_post(command: dict, client: WebClient, deps: Deps, text: str, kind: Kind, add) -> None:
     """Save what someone typed, then post it; if it could not be saved, tell them and give their words back."""
+    respond = respond_to(command)
     try:
         with deps.sessions.begin() as session:
             record_id = add(session).id
@@ -92,23 +86,16 @@ def _save_and_post(command: dict, respond: Respond, client: WebClient, deps: Dep
     post_record(client, deps, kind, team_id=command["team_id"], record_id=record_id, tell=ephemeral(respond))
 
 
-def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     return _quick_or_form(
-        ack,
-        command,
-        client,
-        blocks.collab_modal,
-        t.MAX_REQUEST_CHARS,
-        "request",
-        lambda text: _save_and_post_request(command, respond, client, deps, text),
+        ack, command, client, blocks.collab_modal, t.MAX_REQUEST_CHARS, "request", _save_and_post_request
     )
 
 
-def _save_and_post_request(command: dict, respond: Respond, client: WebClient, deps: Deps, text: str) -> None:
+def _save_and_post_request(client: WebClient, deps: Deps, command: dict, text: str) -> None:
     quick = t.parse_quick_request(text, deps.today())
     _save_and_post(
         command,
-        respond,
         client,
         deps,
         text,

@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import pickle
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from slack_bolt import Respond
+
 from storage.db import Sessions
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
 
 Clock = Callable[[], dt.datetime]
 
@@ -32,21 +38,22 @@ class Deps:
     clock: Clock
     tz: ZoneInfo
     digests: DigestDesk | None = None
-    background: Executor | None = None  # runs the work handlers hand back after acknowledging
+    background: Executor | JobQueue | None = None  # runs the jobs handlers hand back after acknowledging; None: now
 
-    def later(self, work: Later, name: str) -> None:
-        """Run `work` after Slack has its acknowledgement, off the threads that acknowledge."""
+    def later(self, job: Job, client, name: str) -> None:
+        """Run `job` after Slack has its acknowledgement, off the threads that acknowledge.
 
-        def run() -> None:
-            try:
-                work()
-            except Exception:
-                log.exception("%s failed after acknowledging", name)
-
+        A job always crosses a pickle boundary, even to a thread here, so it runs the same way in the worker
+        process that `serve` uses (bot.worker) as on the threads the tests and the demo use.
+        """
+        if isinstance(self.background, JobQueue):
+            self.background.put(job, name)  # another process, with its own client and deps
+            return
+        copy = pickle.loads(pickle.dumps(job))
         if self.background is None:
-            run()
+            run_job(copy, client, self, name)
         else:
-            self.background.submit(run)
+            self.background.submit(run_job, copy, client, self, name)
 
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()
@@ -71,17 +78,49 @@ class ModalContext:
         return cls(channel_id=data.get("channel_id"), share_id=data.get("share_id"))
 
 
-Later = Callable[[], None]
-Handler = Callable[..., Later | None]  # handler(ack, body, respond, client, deps) -> slow work for after ack
+@dataclass(frozen=True)
+class Job:
+    """The slow part of a handler's work, handed back to run after acknowledging (saving, posting).
+
+    `work` is a module-level function called as work(client, deps, *args), and `args` are plain data (Slack's
+    payload, ids, a Respond): so a job can be pickled and run in another process, with that process's own
+    Slack client and database sessions.
+    """
+
+    work: Callable[..., None]
+    args: tuple = ()
+
+
+@runtime_checkable
+class JobQueue(Protocol):
+    """Somewhere else to run jobs: bot.worker.WorkerProcess, a process of its own."""
+
+    def put(self, job: Job, name: str) -> None: ...
+
+
+def run_job(job: Job, client: WebClient, deps: Deps, name: str) -> None:
+    """Run one job; the one place a job's failure is logged (with its traceback), so it never goes unseen."""
+    try:
+        job.work(client, deps, *job.args)
+    except Exception:
+        log.exception("%s failed after acknowledging", name)
+
+
+def respond_to(payload: dict) -> Respond:
+    """Answer through a payload's response_url, as Bolt's `respond` does (usable in any process)."""
+    return Respond(response_url=payload.get("response_url"))
+
+
+Handler = Callable[..., "Job | None"]  # handler(ack, body, respond, client, deps) -> slow work for after ack
 
 
 def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
     """Adapt a handler to Bolt, in the one place that deals with failures and with work after acknowledging.
 
-    A handler acknowledges, and may return the slow part of its work (saving, posting): that runs on the
-    `background` executor, so acknowledgements never queue behind earlier requests' work. Bolt throws away an
-    acknowledgement whose listener raises afterwards (Slack would then see a 404), so errors never leave here:
-    they are logged with the traceback, and Slack is acknowledged if it was not.
+    A handler acknowledges, and may return the slow part of its work (saving, posting) as a Job: that runs on
+    the `background` threads or worker process, so acknowledgements never queue behind earlier requests' work.
+    Bolt throws away an acknowledgement whose listener raises afterwards (Slack would then see a 404), so
+    errors never leave here: they are logged with the traceback, and Slack is acknowledged if it was not.
     """
 
     def run(ack, body, respond, client) -> None:
@@ -94,8 +133,12 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
             return
         if ack.response is None:
             ack()
-        if work is not None:
-            deps.later(work, handler.__name__)
+        if work is None:
+            return
+        try:
+            deps.later(work, client, handler.__name__)
+        except Exception:
+            log.exception("%s could not hand over its work", handler.__name__)
 
     run.__name__ = handler.__name__
     return run

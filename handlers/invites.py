@@ -14,7 +14,7 @@ from domain.events import EventCard, EventForm
 from handlers import event_blocks as eb
 from handlers import forms
 from handlers.commands import HELP_WORDS
-from handlers.context import Deps, Later, ModalContext, listener
+from handlers.context import Deps, Job, ModalContext, listener, respond_to
 from handlers.ids import Action, Block, Command, View
 from handlers.publish import NotPosted, Posted, post_message, update_message
 from storage import events as es
@@ -59,7 +59,7 @@ def _unique(items, *, leave_out: str | None) -> list[str]:
     return [item for item in dict.fromkeys(items or ()) if item and item != leave_out]
 
 
-def handle_event_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+def handle_event_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     view = body["view"]
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     form = EventForm(
@@ -106,10 +106,10 @@ def handle_event_submission(ack: Ack, body: dict, respond: Respond, client: WebC
         ack(response_action="errors", errors={Block.EVENT_TITLE: NOT_SAVED})
         raise
     ack()
-    return lambda: _send_out(client, deps, card, copies, team_id=team_id)
+    return Job(_send_out, (card, copies, team_id))
 
 
-def _send_out(client: WebClient, deps: Deps, card: EventCard, copies: list[EventCopy], *, team_id: str) -> None:
+def _send_out(client: WebClient, deps: Deps, card: EventCard, copies: list[EventCopy], team_id: str) -> None:
     """Post every copy, remember where each went, catch up with any answers given meanwhile, and tell its maker."""
     results = [
         (
@@ -158,18 +158,19 @@ def _tell(client: WebClient, user_id: str, channel_id: str | None, note: list) -
 # ---- answers -----------------------------------------------------------------------------------------------
 
 
-def handle_going(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
+def handle_going(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
     ack()
-    return lambda: _answer(body, respond, client, deps, clicked=ev.GOING)
+    return Job(_answer, (body, ev.GOING))
 
 
-def handle_interested(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later:
+def handle_interested(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
     ack()
-    return lambda: _answer(body, respond, client, deps, clicked=ev.INTERESTED)
+    return Job(_answer, (body, ev.INTERESTED))
 
 
-def _answer(body: dict, respond: Respond, client: WebClient, deps: Deps, *, clicked: str) -> None:
+def _answer(client: WebClient, deps: Deps, body: dict, clicked: str) -> None:
     """Store an answer, tell whoever gave it, and show the new counts everywhere (after acknowledging)."""
+    respond = respond_to(body)
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     raw = str(body["actions"][0].get("value") or "")
     now, note, card = deps.clock(), eb.GONE_NOTE, None

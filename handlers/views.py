@@ -9,8 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from domain import text as t
 from handlers import blocks, forms
-from handlers.capture import REQUEST, SHARE, dm, post_record
-from handlers.context import Deps, Later, ModalContext, listener
+from handlers.capture import REQUEST, SHARE, dm, post_and_tell_by_dm
+from handlers.context import Deps, Job, ModalContext, listener
 from handlers.ids import Block, View
 from handlers.publish import delete_message, update_message
 from storage import queries as q
@@ -63,7 +63,7 @@ def _share_fields(view: dict) -> tuple[dict, dict[str, str]]:
     return fields, errors
 
 
-def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     fields, errors = _share_fields(view)
@@ -83,7 +83,7 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
         ack(response_action="errors", errors={Block.BODY: NOT_SAVED})
         raise
     ack()
-    return lambda: post_record(client, deps, SHARE, team_id=team_id, record_id=share_id, tell=dm(client, user_id))
+    return Job(post_and_tell_by_dm, (SHARE.name, team_id, share_id, user_id))
 
 
 def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
@@ -113,7 +113,7 @@ def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebCl
         update_message(client, where[0], where[1], blocks.share_message(card), blocks.share_text(card))
 
 
-def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     user_id, team_id = body["user"]["id"], body["team"]["id"]
@@ -128,11 +128,11 @@ def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: Web
         raise
     ack()
     if where and where[1]:
-        return lambda: _delete_message(client, user_id, *where)
+        return Job(_delete_message, (user_id, *where))
     return None
 
 
-def _delete_message(client: WebClient, user_id: str, channel_id: str, ts: str) -> None:
+def _delete_message(client: WebClient, deps: Deps, user_id: str, channel_id: str, ts: str) -> None:
     """Remove the deleted share's message; if Slack won't, tell its author rather than leave them guessing."""
     gone = delete_message(client, channel_id, ts)
     if gone is not True:
@@ -146,7 +146,7 @@ def _delete_message(client: WebClient, user_id: str, channel_id: str, ts: str) -
         )
 
 
-def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Later | None:
+def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     view = body["view"]
     context = ModalContext.from_json(view.get("private_metadata"))
     request_text = forms.text(view, Block.REQUEST)
@@ -182,4 +182,4 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
         ack(response_action="errors", errors={Block.REQUEST: NOT_SAVED})
         raise
     ack()
-    return lambda: post_record(client, deps, REQUEST, team_id=team_id, record_id=request_id, tell=dm(client, user_id))
+    return Job(post_and_tell_by_dm, (REQUEST.name, team_id, request_id, user_id))

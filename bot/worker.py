@@ -1,0 +1,117 @@
+"""The after-ack worker: a process of its own that runs the jobs handlers hand back (saving, posting).
+
+Work after acknowledging is CPU-bound Python. On threads of the web process it competes with the threads
+that acknowledge Slack for the one interpreter lock, so under a burst acknowledgements wait behind earlier
+requests' posting (measured in BENCHMARKS.md). In a process of its own, at a lower CPU priority, it takes no
+lock from them: when the machine is busy Slack is answered first, and the work catches up right after.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import queue
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+
+from bot.config import Settings
+from handlers.context import Job
+
+log = logging.getLogger(__name__)
+
+
+class WorkerProcess:
+    """Runs jobs in a child process, on `threads` threads of its own, with its own Slack client and sessions.
+
+    `put` hands a job over (a JobQueue for handlers.context.Deps) without ever blocking the caller: a feeder
+    thread writes jobs down a pipe to the child. A child that has died is started again, with a new pipe,
+    when the next job is written; `shutdown` waits for every job handed over to finish, so stopping the server
+    drops nothing that was acknowledged. (A pipe, not a multiprocessing.Queue: a child killed while reading
+    a Queue keeps its lock, and the next child would wait on it forever.)
+    """
+
+    def __init__(self, settings: Settings, *, threads: int = 4, nice: int = 10, log_level: int = logging.INFO):
+        self._args = (settings, threads, nice, log_level)
+        self._context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads or sockets copied
+        self._pending: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._pipe: Connection | None = None
+        self._feeder = threading.Thread(target=self._feed, name="after-ack-feeder", daemon=True)
+
+    def start(self) -> WorkerProcess:
+        self._start_child()
+        self._feeder.start()
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def is_alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def put(self, job: Job, name: str) -> None:
+        self._pending.put(pickle.dumps((job, name)))  # pickled here, so a job that can't go raises to its caller
+
+    def shutdown(self, wait: bool = True) -> None:
+        if not self._feeder.is_alive():
+            return  # never started, or already shut down
+        self._pending.put(None)
+        if wait:
+            self._feeder.join()
+
+    def _start_child(self) -> None:
+        reader, self._pipe = self._context.Pipe(duplex=False)
+        self._process = self._context.Process(target=_work, args=(reader, *self._args), name="after-ack-worker")
+        self._process.start()
+        reader.close()  # only the child reads: if it dies, writing fails at once instead of filling a dead pipe
+
+    def _feed(self) -> None:
+        while (data := self._pending.get()) is not None:
+            self._send(data)
+        self._send(b"")  # the child finishes every job it has, then exits
+        self._process.join()
+
+    def _send(self, data: bytes) -> None:
+        for _attempt in range(3):
+            if not self._process.is_alive():
+                log.error("the after-ack worker stopped (exit code %s); starting another", self._process.exitcode)
+                self._start_child()
+            try:
+                self._pipe.send_bytes(data)
+                return
+            except OSError:  # BrokenPipeError: it died while we wrote
+                self._process.join(timeout=5)
+        log.error("the after-ack worker keeps stopping; a job was dropped")
+
+
+def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_level: int) -> None:
+    """The child: build this process's own app pieces, then run jobs until told to stop (None)."""
+    from bot import logs
+    from bot.app import system_clock
+    from bot.slack import make_client
+    from handlers.context import Deps, run_job
+    from storage.db import make_engine, make_sessions
+
+    os.nice(nice)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the server stops us, drained
+    logs.configure(log_level, *settings.secrets())
+    engine = make_engine(settings.database_url)
+    client = make_client(settings)
+    deps = Deps(sessions=make_sessions(engine), clock=system_clock, tz=settings.tz)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack") as pool:
+        while data := _receive(jobs):
+            job, name = pickle.loads(data)
+            pool.submit(run_job, job, client, deps, name)
+    engine.dispose()
+
+
+def _receive(jobs: Connection) -> bytes:
+    try:
+        return jobs.recv_bytes()
+    except EOFError:  # the server went away without saying stop: finish what we have
+        return b""

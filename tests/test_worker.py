@@ -1,0 +1,79 @@
+"""The after-ack worker process, as `serve` runs it: the same work, in a process of its own, losing nothing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+
+import pytest
+
+from bot.sandbox import Sandbox
+from handlers.ids import Action, Block, View
+from tests.helpers import all_text, offers, requests, response_to, shares
+from tests.test_share import _wait_until
+
+
+@pytest.fixture
+def worker_sandbox(database_url):
+    with Sandbox(database_url, migrate_schema=False, worker_process=True) as running:
+        yield running
+
+
+def test_shares_requests_and_offers_are_done_by_the_worker_process(worker_sandbox):
+    box = worker_sandbox
+    reply, _ = box.sim.command("/share", "Breakfast club before exams lifted attendance #exams")
+    assert reply.status == 200 and reply.body == ""
+    post = box.slack.wait_for("chat.postMessage", timeout=20)[0]  # the first job waits for the worker to start
+    assert "Breakfast club before exams" in all_text(post.args["blocks"])
+    _wait_until(lambda: shares(box.sessions)[0].permalink)
+    assert shares(box.sessions)[0].message_ts == post.response["ts"]
+
+    box.sim.command("/collab", "A partner with a minibus for the summer trips", user="U_CHLOE")
+    _wait_until(lambda: requests(box.sessions) and requests(box.sessions)[0].message_ts)
+    message = box.slack.messages("C_PRACTICE")[-1]
+    _, url = box.sim.click(message, Action.OFFER_HELP, user="U_DEV", channel="C_PRACTICE")
+    assert "let <@U_CHLOE> know" in response_to(box.slack, url).args["text"]  # through the response_url
+    box.slack.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == "U_CHLOE")
+    assert [o.user_id for o in offers(box.sessions)] == ["U_DEV"]
+
+
+def test_a_form_share_is_posted_by_the_worker_and_problems_reach_its_author(worker_sandbox):
+    box = worker_sandbox
+    box.slack.fail("chat.postMessage", error="channel_not_found", where=lambda args: args["channel"] == "C_SECRET")
+    box.sim.command("/share", channel="C_SECRET")
+    view = box.slack.wait_for("views.open")[0].args["view"]
+    assert view["callback_id"] == View.SHARE
+    values = {Block.TITLE: "Walk and talk", Block.BODY: "Sessions outdoors", Block.CONSENT: True}
+    assert box.sim.submit(view, values, user="U_AMIRA").status == 200
+    told = box.slack.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == "U_AMIRA", timeout=20)[0]
+    assert "/invite @Programme Talks" in all_text(told.args["blocks"])
+    assert [s.title for s in shares(box.sessions)] == ["Walk and talk"]  # saved, though not posted
+
+
+def test_a_worker_that_dies_is_started_again_and_the_next_share_is_posted(worker_sandbox, caplog):
+    box = worker_sandbox
+    box.sim.command("/share", "First share, before the worker dies")
+    box.slack.wait_for("chat.postMessage", timeout=20)
+    _wait_until(lambda: shares(box.sessions)[0].permalink)  # its job is done
+    first = box.background.pid
+    os.kill(first, signal.SIGKILL)
+    _wait_until(lambda: not box.background.is_alive())
+    with caplog.at_level(logging.ERROR, logger="bot.worker"):
+        box.sim.command("/share", "Second share, after the worker died")
+        posts = box.slack.wait_for("chat.postMessage", where=lambda c: "Second share" in str(c.args), timeout=20)
+    assert posts and box.background.pid != first
+    assert "the after-ack worker stopped" in caplog.text
+    _wait_until(lambda: len(shares(box.sessions)) == 2 and all(s.permalink for s in shares(box.sessions)))
+
+
+def test_stopping_waits_for_every_acknowledged_share(database_url):
+    box = Sandbox(database_url, migrate_schema=False, worker_process=True).start()
+    try:
+        for n in range(12):
+            assert box.sim.command("/share", f"Share number {n} of a burst")[0].status == 200
+        box.drain()  # as `serve` does on Ctrl-C: listeners first, then the worker, which finishes its jobs
+        assert len(box.slack.calls_to("chat.postMessage")) == 12
+        assert all(s.message_ts for s in shares(box.sessions)) and len(shares(box.sessions)) == 12
+    finally:
+        box.stop()
