@@ -89,7 +89,7 @@ def _runtime(settings: Settings):
 def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
     from bot.app import create_app
     from bot.scheduler import start_scheduler
-    from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url
+    from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url, settle_memory
     from bot.worker import WorkerProcess
 
     settings = Settings.from_env()
@@ -100,6 +100,7 @@ def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
     background = WorkerProcess(settings).start()
     app = create_app(settings, sessions, client, digests=runner, executor=executor, background=background)
     server = make_server(make_wsgi_app(app, engine), host=host, port=port)
+    settle_memory()
     scheduler_thread = start_scheduler(runner, engine) if scheduler else None
     log.info(
         "serving Slack on %s/slack/events (database %s, scheduler %s)",

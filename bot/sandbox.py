@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.app import create_app, system_clock
 from bot.config import Settings
 from bot.local_slack import LocalSlack
-from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url
+from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url, settle_memory
 from bot.simulate import SlackSimulator
 from bot.slack import make_client
 from bot.worker import WorkerProcess
@@ -66,6 +66,7 @@ class Sandbox:
         )
         self.server = make_server(make_wsgi_app(self.app, self.engine), host="127.0.0.1", port=0, threads=threads)
         self.url = server_url(self.server)
+        settle_memory()
         self.sim = SlackSimulator(self.url, SIGNING_SECRET, self.slack) if self.slack else None
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="sandbox-server", daemon=True)

@@ -34,7 +34,7 @@ class WorkerProcess:
     a Queue keeps its lock, and the next child would wait on it forever.)
     """
 
-    def __init__(self, settings: Settings, *, threads: int = 4, nice: int = 10, log_level: int = logging.INFO):
+    def __init__(self, settings: Settings, *, threads: int = 4, nice: int = 19, log_level: int = logging.INFO):
         self._args = (settings, threads, nice, log_level)
         self._context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads or sockets copied
         self._pending: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
