@@ -56,7 +56,6 @@ def serve_slack() -> None:
     """The Slack stand-in, in a process of its own: Slack is not part of the server being measured."""
     from bot.local_slack import LocalSlack
 
-    os.nice(19)  # real Slack does not share the server's CPU: the stand-in takes only what the server leaves
     slack = LocalSlack().start()
     announce_and_wait(slack.url, slack.url)
     report(posted=sum(call.method == "chat.postMessage" and call.response["ok"] for call in slack.calls))

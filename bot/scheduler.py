@@ -8,12 +8,14 @@ second scheduler or a hand-run never posts a digest twice. APScheduler only wake
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import heapq
 import itertools
 import logging
 import queue
 import time
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -35,7 +37,7 @@ from domain.schedule import Schedule, parse_schedule, period_key, previous_run, 
 from handlers import blocks
 from handlers.context import Clock
 from handlers.digest_blocks import digest_blocks, digest_text
-from handlers.publish import NotPosted, post_message
+from handlers.publish import NotPosted, Posted, post_message
 from handlers.publish import reason as publish_reason
 from storage import ledger, roles
 from storage.agreements import reviews_due
@@ -61,6 +63,7 @@ def passing(error: str) -> bool:
 
 CHANNEL, CHAMPION = "digest", "champion_digest"
 DEFAULT_SCHEDULE = "weekly mon 09:00"  # the window of a digest asked for in a channel with no schedule
+DUTY_WORKERS = 16  # threads for duties and notices, which touch the database from each thread
 RATE_LIMITED_TRIES = 3  # times a run puts back a digest Slack answered 429; after that the next run tries it
 
 
@@ -97,6 +100,19 @@ class Later:
     after: float
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a post: its ledger row's new status, and the line run_due reports (None while it waits)."""
+
+    post: Post
+    status: str
+    line: str | None
+    error: str | None = None
+    message_ts: str | None = None
+    later: Later | None = None  # rate-limited: go again after Retry-After
+    gone: bool = False  # the channel is gone: pause its digest and tell the champions
+
+
 class Duty(Protocol):
     """Something else the scheduler does at its moments, through the same ledger (review nudges, reminders)."""
 
@@ -117,7 +133,7 @@ class DigestRunner:
         tz: ZoneInfo,
         *,
         clock: Clock,
-        workers: int = 16,
+        workers: int = 64,
         duties: Sequence[Duty] = (),
     ):
         self.sessions, self.client, self.tz, self.clock, self.workers = sessions, client, tz, clock, workers
@@ -135,9 +151,15 @@ class DigestRunner:
         except SQLAlchemyError as error:
             log.exception("could not read what is due")
             return [f"could not read what is due ({type(error).__name__}); the next run will catch up"]
-        inputs: dict[tuple, DigestInput] = {}  # composed digests are shared within this run only
+        inputs: dict[tuple, object] = {}  # each workspace's digest, read and rendered once in this run
+        notices: list[tuple[Job, str, str]] = []  # (channel's job, Slack's error, champion) for paused channels
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="digest") as pool:
-            lines += self._deliver_all(pool, jobs, now, inputs)
+            lines += self._deliver_all(pool, jobs, now, inputs, notices)
+        # Notices and duties claim, post and finish in their own transactions on the pool's threads, so they get
+        # a pool no larger than before the digests' pool grew: a database takes only so many writers at once.
+        with ThreadPoolExecutor(max_workers=min(self.workers, DUTY_WORKERS), thread_name_prefix="duty") as pool:
+            for notice, future in [(notice, pool.submit(self._tell, *notice, now)) for notice in notices]:
+                lines.extend(_outcome(f"notice of a paused digest to {notice[2]}", future))
             for duty in self.duties:
                 try:
                     tasks = duty.due(now)
@@ -230,89 +252,220 @@ class DigestRunner:
 
     # ---- delivering ----------------------------------------------------------------------------------------
 
-    def _deliver_all(self, pool: ThreadPoolExecutor, jobs: list[Job], now: dt.datetime, inputs: dict) -> list[str]:
-        """Deliver every job; one Slack rate-limits waits on a timer here, not in a worker, then goes again.
+    def _deliver_all(
+        self, pool: ThreadPoolExecutor, jobs: list[Job], now: dt.datetime, inputs: dict, notices: list
+    ) -> list[str]:
+        """Deliver every job: this thread claims, composes and records outcomes; the pool's threads only post.
 
-        A job that raises (say SQLite's "database is locked") is logged and the others carry on: its ledger row
-        says what the next run should do with it.
+        Each step is one short transaction here: record the outcomes of the posts that have finished, then
+        claim and compose the next chunk, only as many as keep fewer than `workers` claimed digests waiting for
+        their outcome. So a run that dies leaves at most `workers` digests it may or may not have posted
+        ("unconfirmed"), and the database has one writer however large the pool. A digest Slack rate-limits is
+        recorded "retry" and waits on a timer here, not in a worker, then is reclaimed and goes again. One
+        failing delivery is logged and the others carry on: its ledger row says what the next run should do.
         """
         lines: list[str] = []
-        finished: queue.SimpleQueue[tuple[Job, Future]] = queue.SimpleQueue()
+        pending = deque(jobs)
+        finished: queue.SimpleQueue[tuple[Post, Future]] = queue.SimpleQueue()
         order = itertools.count()
         waiting: list[tuple[float, int, Post]] = []  # (monotonic time it may go again, tie-break, post)
+        outstanding = 0  # claimed ("posting") and not yet recorded: what a crash now would leave unconfirmed
 
-        def start(job: Job, work, *args) -> None:
-            pool.submit(work, *args).add_done_callback(lambda future: finished.put((job, future)))
+        def due() -> bool:
+            return bool(waiting) and waiting[0][0] <= time.monotonic()
 
-        for job in jobs:
-            start(job, self._deliver, job, now, inputs)
-        running = len(jobs)
-        while running or waiting:
-            timeout = max(0.0, waiting[0][0] - time.monotonic()) if waiting else None
-            if not running:
-                time.sleep(timeout)
-            else:
+        while pending or waiting or outstanding:
+            done: list[tuple[Post, Future]] = []
+            if outstanding and (outstanding >= self.workers or not (pending or due())):
+                # Nothing to claim now: wait for a post to finish, or, if there is room, for a rate-limited one.
+                timeout = None
+                if outstanding < self.workers and waiting:
+                    timeout = max(0.0, waiting[0][0] - time.monotonic())
+                with contextlib.suppress(queue.Empty):
+                    done.append(finished.get(timeout=timeout))
+            elif not outstanding and not pending and not due():
+                time.sleep(max(0.0, waiting[0][0] - time.monotonic()))  # only rate-limited posts are left
+                continue
+            while True:
                 try:
-                    job, future = finished.get(timeout=timeout)
+                    done.append(finished.get_nowait())
                 except queue.Empty:
-                    pass  # a rate-limited post is due
-                else:
-                    running -= 1
-                    for item in _outcome(f"{job.kind} to {job.target} {job.key}", future):
-                        if isinstance(item, Later):
-                            heapq.heappush(waiting, (time.monotonic() + item.after, next(order), item.post))
-                        else:
-                            lines.append(item)
-            while waiting and waiting[0][0] <= time.monotonic():
-                post = heapq.heappop(waiting)[2]
-                start(post.job, self._post_again, post, now)
-                running += 1
+                    break
+            outstanding -= len(done)
+            outcomes = []
+            for post, future in done:
+                job = post.job
+                try:
+                    outcomes.append(_judge(post, future.result()))
+                except Exception:
+                    log.exception("could not deliver %s to %s %s", job.kind, job.target, job.key)
+                    lines.append(f"could not deliver {job.kind} to {job.target} {job.key}: error; see the log")
+            room = self.workers - outstanding
+            again = []
+            while due() and len(again) < room:
+                again.append(heapq.heappop(waiting)[2])
+            fresh = [pending.popleft() for _ in range(min(room - len(again), len(pending)))]
+            posts, step_lines, recorded, gone = self._step(outcomes, fresh, again, now, inputs)
+            lines += step_lines
+            for post in posts:
+                pool.submit(self._send, post).add_done_callback(lambda future, post=post: finished.put((post, future)))
+            outstanding += len(posts)
+            for outcome in recorded:
+                if outcome.later is not None:
+                    heapq.heappush(waiting, (time.monotonic() + outcome.later.after, next(order), outcome.later.post))
+            notices += [(job, error, champion) for job, error, champions in gone for champion in champions]
         return lines
 
-    # ---- delivering one thing ------------------------------------------------------------------------------
+    def _step(
+        self, outcomes: list[Outcome], fresh: list[Job], again: list[Post], now: dt.datetime, inputs: dict
+    ) -> tuple[list[Post], list[str], list[Outcome], list[tuple[Job, str, list[str]]]]:
+        """One transaction: record outcomes (see _write), then claim and compose a chunk (see _hold).
 
-    def _deliver(self, job: Job, now: dt.datetime, inputs: dict | None = None) -> list[str | Later]:
-        with self.sessions.begin() as session:  # the claim is its own short transaction
-            delivery_id = self._claim(session, job, now)
-        if delivery_id is None:
-            return []  # another run has it
-        with self.sessions.begin() as session:
-            since = self._window_start(session, job.subscription_id, job.schedule, job.slot)
-            data = self._digest_input(session, job.team_id, since, job.slot, {} if inputs is None else inputs)
-            attention = self._attention(session, job, now) if job.kind == CHAMPION else None
-        digest = compose(data, now=job.slot)
-        if job.kind == CHANNEL and digest.is_empty and job.schedule.quiet == "skip" and not job.manual:
-            self._finish(delivery_id, ledger.QUIET, now)
-            return [f"nothing new for {job.channel_id} {job.key}: quiet, not posted"]
-        blocks_ = digest_blocks(digest, tz=self.tz, attention=attention)
-        return self._post(Post(job, delivery_id, blocks_, digest_text(digest)), now)
+        Returns the posts to make, lines, the outcomes recorded, and the paused channels with their champions.
+        If the database refuses, the outcomes are tried again on their own and nothing in the chunk is claimed:
+        the next run tries it.
+        """
+        if not (outcomes or fresh or again):
+            return [], [], [], []
+        try:
+            with self.sessions.begin() as session:
+                gone = self._write(session, outcomes, now)
+                posts, lines = self._hold(session, fresh, again, now, inputs)
+            return posts, [o.line for o in outcomes if o.line] + lines, outcomes, gone
+        except SQLAlchemyError:
+            log.exception("could not record %d outcomes and claim %d more", len(outcomes), len(fresh) + len(again))
+        lines = [
+            f"could not deliver {job.kind} to {job.target} {job.key}: error; see the log"
+            for job in [*fresh, *(post.job for post in again)]
+        ]
+        try:
+            with self.sessions.begin() as session:
+                gone = self._write(session, outcomes, now) if outcomes else []
+        except SQLAlchemyError:
+            # Their rows stay "posting": a later run marks them unconfirmed and never posts them again.
+            log.exception("could not record the outcome of %d deliveries", len(outcomes))
+            for outcome in outcomes:
+                job = outcome.post.job
+                lines.append(f"could not record {job.kind} to {job.target} {job.key}: error; see the log")
+            return [], lines, [], []
+        return [], [o.line for o in outcomes if o.line] + lines, outcomes, gone
 
-    def _post_again(self, post: Post, now: dt.datetime) -> list[str | Later]:
-        """Post a rate-limited digest as composed, once its row is reclaimed (unless another run took it)."""
-        with self.sessions.begin() as session:
-            if not ledger.reclaim(session, delivery_id=post.delivery_id, now=now):
-                return []
-        return self._post(post, now)
+    def _hold(
+        self, session, fresh: list[Job], again: list[Post], now: dt.datetime, inputs: dict
+    ) -> tuple[list[Post], list[str]]:
+        """Claim new jobs, reclaim retries and rate-limited posts, and compose what this run now holds.
 
-    def _post(self, post: Post, now: dt.datetime) -> list[str | Later]:
-        job, delivery_id = post.job, post.delivery_id
-        client = self.client if job.manual else self.poster  # someone is waiting on `digest now`: wait in line
-        result = post_message(client, job.target, post.blocks, post.text, permalink=False)
-        limited = isinstance(result, NotPosted) and result.retry_after and not job.manual
-        if limited and post.rate_limited < RATE_LIMITED_TRIES:
-            self._finish(delivery_id, ledger.RETRY, now, error=result.error)  # Slack did not post it
-            return [Later(replace(post, rate_limited=post.rate_limited + 1), result.retry_after)]
-        if not isinstance(result, NotPosted):
-            self._finish(delivery_id, ledger.DELIVERED, now, message_ts=result.ts)
-            return [f"posted {'digest to' if job.kind == CHANNEL else 'champion digest to'} {job.target} {job.key}"]
-        if result.error in CHANNEL_GONE and job.kind == CHANNEL and not job.manual:
-            self._finish(delivery_id, ledger.FAILED, now, error=result.error)
-            self._pause(job, result.error, now)
-            return [f"could not post to {job.channel_id} {job.key}: {result.error}; paused and champions told"]
-        # A manual digest is never retried later: the person who asked is told now, and can ask again.
-        status = ledger.RETRY if passing(result.error) and not job.manual else ledger.FAILED
-        self._finish(delivery_id, status, now, error=result.error)
-        return [f"could not post to {job.target} {job.key}: {result.error}; {status}"]
+        Returns the posts this run may now make (each claimed here, in "posting"), and lines for digests
+        finished here: quiet weeks, recorded at once.
+        """
+        reclaimed = ledger.reclaim_many(
+            session,
+            delivery_ids=[job.retry_id for job in fresh if job.retry_id is not None]
+            + [post.delivery_id for post in again],
+            now=now,
+        )
+        claimed = ledger.claim_many(
+            session,
+            [
+                {
+                    "team_id": job.team_id,
+                    "kind": job.kind,
+                    "target": job.target,
+                    "period_key": job.key,
+                    "scheduled_for": job.slot,
+                    "subscription_id": job.subscription_id,
+                }
+                for job in fresh
+                if job.retry_id is None
+            ],
+            now=now,
+        )
+        held = []
+        for job in fresh:
+            if job.retry_id is not None:
+                delivery_id = job.retry_id if job.retry_id in reclaimed else None
+            else:
+                delivery_id = claimed.get((job.team_id, job.kind, job.target, job.key))
+            if delivery_id is not None:  # None: another run has it
+                held.append((job, delivery_id))
+        posts, quiet, lines = self._compose_all(session, held, now, inputs)
+        ledger.finish_many(session, quiet, now=now)
+        return [post for post in again if post.delivery_id in reclaimed] + posts, lines
+
+    def _compose_all(
+        self, session, held: list[tuple[Job, int]], now: dt.datetime, inputs: dict
+    ) -> tuple[list[Post], list[dict], list[str]]:
+        """Compose claimed digests: the posts to make, the quiet ones' outcomes, and lines for what happened."""
+        posts: list[Post] = []
+        quiet: list[dict] = []
+        lines: list[str] = []
+        moments: dict[tuple[int, dt.datetime], dt.datetime] = {}  # by (subscription, slot)
+        for slot in {job.slot for job, _ in held}:
+            ids = [job.subscription_id for job, _ in held if job.slot == slot and job.subscription_id is not None]
+            moments.update(
+                {
+                    (i, slot): m
+                    for i, m in ledger.last_digest_moments(session, subscription_ids=ids, before=slot).items()
+                }
+            )
+        for job, delivery_id in held:
+            since = moments.get((job.subscription_id, job.slot)) or previous_run(job.schedule, job.slot, self.tz)
+            try:
+                post = self._compose(session, job, delivery_id, since, now, inputs)
+            except SQLAlchemyError:
+                raise
+            except Exception:  # a digest that cannot be composed is given back; the others carry on
+                log.exception("could not compose %s for %s %s", job.kind, job.target, job.key)
+                ledger.release(session, delivery_id=delivery_id)
+                lines.append(f"could not deliver {job.kind} to {job.target} {job.key}: error; see the log")
+                continue
+            if post is None:
+                quiet.append({"delivery_id": delivery_id, "status": ledger.QUIET, "error": None, "message_ts": None})
+                lines.append(f"nothing new for {job.channel_id} {job.key}: quiet, not posted")
+            else:
+                posts.append(post)
+        return posts, quiet, lines
+
+    def _compose(
+        self, session, job: Job, delivery_id: int, since: dt.datetime, now: dt.datetime, inputs: dict
+    ) -> Post | None:
+        """The post for a claimed digest; None when the week was quiet and the channel chose "quiet skip"."""
+        data = self._digest_input(session, job.team_id, since, job.slot, inputs)
+        if job.kind == CHAMPION:
+            digest = compose(data, now=job.slot)
+            attention = self._attention(session, job, now)
+            return Post(
+                job, delivery_id, _as_dicts(digest_blocks(digest, tz=self.tz, attention=attention)), digest_text(digest)
+            )
+        key = ("rendered", job.team_id, since, job.slot)  # every channel with this window gets the same message
+        if (rendered := inputs.get(key)) is None:
+            digest = compose(data, now=job.slot)
+            inputs[key] = rendered = (
+                digest.is_empty,
+                _as_dicts(digest_blocks(digest, tz=self.tz)),
+                digest_text(digest),
+            )
+        is_empty, blocks_, text = rendered
+        if is_empty and job.schedule.quiet == "skip" and not job.manual:
+            return None
+        return Post(job, delivery_id, blocks_, text)
+
+    def _send(self, post: Post) -> Posted | NotPosted:
+        """On a pool thread: post, and nothing else (no database)."""
+        client = self.client if post.job.manual else self.poster  # someone is waiting on `digest now`: wait in line
+        return post_message(client, post.job.target, post.blocks, post.text, permalink=False)
+
+    def _write(self, session, outcomes: list[Outcome], now: dt.datetime) -> list[tuple[Job, str, list[str]]]:
+        """Record outcomes and pause channels that are gone; those channels, with the champions to tell."""
+        ledger.finish_many(
+            session,
+            [
+                {"delivery_id": o.post.delivery_id, "status": o.status, "error": o.error, "message_ts": o.message_ts}
+                for o in outcomes
+            ],
+            now=now,
+        )
+        return [(o.post.job, o.error, self._pause(session, o.post.job, o.error, now)) for o in outcomes if o.gone]
 
     # ---- asked for in Slack ---------------------------------------------------------------------------------
 
@@ -335,7 +488,12 @@ class DigestRunner:
             subscription_id = subscription.id if subscription else None
         key = f"now-{now.astimezone(self.tz):%Y-%m-%dT%H:%M}"
         job = Job(CHANNEL, team_id, channel_id, subscription_id, channel_id, schedule, now, key, manual=True)
-        self._deliver(job, now)
+        with self.sessions.begin() as session:
+            posts, _ = self._hold(session, [job], [], now, {})
+        for post in posts:  # at most one: none when the same minute's digest is already claimed
+            outcome = _judge(post, self._send(post))
+            with self.sessions.begin() as session:
+                self._write(session, [outcome], now)
         with self.sessions.begin() as session:
             delivery = ledger.get_delivery(session, team_id=team_id, kind=CHANNEL, target=channel_id, period_key=key)
             status, error = (delivery.status, delivery.error) if delivery else (None, None)
@@ -367,25 +525,6 @@ class DigestRunner:
         events = events_section(upcoming_events(session, team_id=team_id, now=moment), self.tz)
         return replace(data, extra_sections=(*data.extra_sections, reviews, events))
 
-    def _claim(self, session, job: Job, now: dt.datetime) -> int | None:
-        if job.retry_id is not None:
-            return job.retry_id if ledger.reclaim(session, delivery_id=job.retry_id, now=now) else None
-        delivery = ledger.claim(
-            session,
-            team_id=job.team_id,
-            kind=job.kind,
-            target=job.target,
-            period_key=job.key,
-            scheduled_for=job.slot,
-            now=now,
-            subscription_id=job.subscription_id,
-        )
-        return delivery.id if delivery else None
-
-    def _finish(self, delivery_id: int, status: str, now: dt.datetime, **details) -> None:
-        with self.sessions.begin() as session:
-            ledger.finish(session, delivery_id=delivery_id, status=status, now=now, **details)
-
     def _attention(self, session, job: Job, now: dt.datetime) -> Attention:
         unanswered, more = unanswered_requests(session, team_id=job.team_id, older_than=now - UNANSWERED_AFTER)
         missed = ledger.undelivered(session, team_id=job.team_id, since=now - LOOKBACK)
@@ -398,30 +537,33 @@ class DigestRunner:
             ),
         )
 
-    def _pause(self, job: Job, error: str, now: dt.datetime) -> None:
-        reason = _reason(ledger.FAILED, error)
-        with self.sessions.begin() as session:
-            subscription = ledger.get_subscription(session, team_id=job.team_id, channel_id=job.channel_id)
-            if subscription is not None:
-                ledger.pause_subscription(session, subscription, reason=reason, now=now)
-            champions = roles.list_roles(session, team_id=job.team_id, role=RoleName.CHAMPION)
+    def _pause(self, session, job: Job, error: str, now: dt.datetime) -> list[str]:
+        """Pause a channel's digest that cannot be delivered; the champions to tell."""
+        subscription = ledger.get_subscription(session, team_id=job.team_id, channel_id=job.channel_id)
+        if subscription is not None:
+            ledger.pause_subscription(session, subscription, reason=_reason(ledger.FAILED, error), now=now)
+        return list(roles.list_roles(session, team_id=job.team_id, role=RoleName.CHAMPION))
+
+    def _tell(self, job: Job, error: str, champion: str, now: dt.datetime) -> list[str]:
+        """Tell a champion a channel's digest is paused: once, whatever else this run or the next tries there."""
         notice = blocks.section(
-            f"⚠️ I couldn't post the digest in <#{job.channel_id}>: {reason}. I've paused that channel's digest. "
-            f"To start it again, invite me there and type `/talks digest here {job.schedule.to_text()}`."
+            f"⚠️ I couldn't post the digest in <#{job.channel_id}>: {_reason(ledger.FAILED, error)}. I've paused that "
+            f"channel's digest. To start it again, invite me there and type "
+            f"`/talks digest here {job.schedule.to_text()}`."
         )
-        for champion in champions:  # once each, whatever else this run or the next tries for that channel
-            post_once(
-                self.sessions,
-                self.client,
-                team_id=job.team_id,
-                kind="digest_paused",
-                target=champion,
-                key=f"{job.channel_id}:{job.key}",
-                scheduled_for=job.slot,
-                now=now,
-                blocks=[notice],
-                text="A channel's digest could not be delivered",
-            )
+        post_once(
+            self.sessions,
+            self.client,
+            team_id=job.team_id,
+            kind="digest_paused",
+            target=champion,
+            key=f"{job.channel_id}:{job.key}",
+            scheduled_for=job.slot,
+            now=now,
+            blocks=[notice],
+            text="A channel's digest could not be delivered",
+        )
+        return []  # the line that matters is the channel's: "paused and champions told"
 
 
 def post_once(
@@ -480,6 +622,31 @@ def _outcome(what: str, future: Future) -> list:
     except Exception:
         log.exception("could not deliver %s", what)
         return [f"could not deliver {what}: error; see the log"]
+
+
+def _judge(post: Post, result: Posted | NotPosted) -> Outcome:
+    """What Slack's answer to a post means for its ledger row, and what the run does next."""
+    job = post.job
+    if isinstance(result, Posted):
+        kind = "digest to" if job.kind == CHANNEL else "champion digest to"
+        return Outcome(post, ledger.DELIVERED, f"posted {kind} {job.target} {job.key}", message_ts=result.ts)
+    if result.retry_after and not job.manual and post.rate_limited < RATE_LIMITED_TRIES:
+        # Slack did not post it: the row is "retry" while it waits, and this run reclaims it after Retry-After.
+        later = Later(replace(post, rate_limited=post.rate_limited + 1), result.retry_after)
+        return Outcome(post, ledger.RETRY, None, error=result.error, later=later)
+    if result.error in CHANNEL_GONE and job.kind == CHANNEL and not job.manual:
+        line = f"could not post to {job.channel_id} {job.key}: {result.error}; paused and champions told"
+        return Outcome(post, ledger.FAILED, line, error=result.error, gone=True)
+    # A manual digest is never retried later: the person who asked is told now, and can ask again.
+    status = ledger.RETRY if passing(result.error) and not job.manual else ledger.FAILED
+    return Outcome(
+        post, status, f"could not post to {job.target} {job.key}: {result.error}; {status}", error=result.error
+    )
+
+
+def _as_dicts(built: list) -> list[dict]:
+    """Blocks as Slack's JSON, built once: every channel of a workspace posts the same digest."""
+    return [block.to_dict() if hasattr(block, "to_dict") else block for block in built]
 
 
 def _answering_429(client: WebClient) -> WebClient:

@@ -3,6 +3,9 @@
 Claims are short transactions: insert a row under the unique (team, kind, target, period) constraint, or
 move a retryable row back to "posting" with a conditional UPDATE. Whoever's statement succeeds posts; every
 other scheduler, restart or hand-run sees the row and leaves it alone.
+
+The scheduler claims and finishes digests many at a time (claim_many, reclaim_many, finish_many): one Core
+statement each, with the same conditions as claim, reclaim and finish row by row.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,6 +102,25 @@ def claim(
     return delivery
 
 
+def claim_many(session: Session, claims: Sequence[dict], *, now: dt.datetime) -> dict[tuple[str, str, str, str], int]:
+    """Claim many deliveries at once; the ids of those claimed here, by (team_id, kind, target, period_key).
+
+    Each claim is a dict of team_id, kind, target, period_key, scheduled_for and subscription_id. One already
+    in the ledger (another run, a restart) is left alone and missing from the answer, as claim returns None.
+    """
+    if not claims:
+        return {}
+    table = Delivery.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing()
+        .returning(table.c.id, table.c.team_id, table.c.kind, table.c.target, table.c.period_key)
+    )
+    rows = session.execute(statement, [{**c, "status": POSTING, "claimed_at": now} for c in claims])
+    return {(team_id, kind, target, key): id_ for id_, team_id, kind, target, key in rows}
+
+
 def reclaim(session: Session, *, delivery_id: int, now: dt.datetime) -> bool:
     """Take a retryable delivery back for another attempt; False when another run already did."""
     result = session.execute(
@@ -106,6 +129,20 @@ def reclaim(session: Session, *, delivery_id: int, now: dt.datetime) -> bool:
         .values(status=POSTING, claimed_at=now)
     )
     return result.rowcount == 1
+
+
+def reclaim_many(session: Session, *, delivery_ids: Sequence[int], now: dt.datetime) -> set[int]:
+    """Take retryable deliveries back for another attempt; the ids this run took (not those another run did)."""
+    if not delivery_ids:
+        return set()
+    table = Delivery.__table__
+    rows = session.execute(
+        update(table)
+        .where(table.c.id.in_(delivery_ids), table.c.status == RETRY)
+        .values(status=POSTING, claimed_at=now)
+        .returning(table.c.id)
+    )
+    return set(rows.scalars())
 
 
 def finish(
@@ -121,6 +158,32 @@ def finish(
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(status=status, finished_at=now, error=error, message_ts=message_ts)
+    )
+
+
+def finish_many(session: Session, outcomes: Sequence[dict], *, now: dt.datetime) -> None:
+    """Record many outcomes in one statement; each a dict of delivery_id, status, error and message_ts."""
+    if not outcomes:
+        return
+    table = Delivery.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("delivery_id"))
+        .values(
+            status=bindparam("new_status"),
+            finished_at=now,
+            error=bindparam("new_error"),
+            message_ts=bindparam("new_ts"),
+        ),
+        [
+            {
+                "delivery_id": o["delivery_id"],
+                "new_status": o["status"],
+                "new_error": o["error"],
+                "new_ts": o["message_ts"],
+            }
+            for o in outcomes
+        ],
     )
 
 
@@ -147,6 +210,25 @@ def last_digest_moment(session: Session, *, subscription_id: int, before: dt.dat
         .order_by(Delivery.scheduled_for.desc())
         .limit(1)
     )
+
+
+def last_digest_moments(
+    session: Session, *, subscription_ids: Sequence[int], before: dt.datetime
+) -> dict[int, dt.datetime]:
+    """last_digest_moment for many channels in one query; a channel with no digest before is missing."""
+    if not subscription_ids:
+        return {}
+    rows = session.execute(
+        select(Delivery.subscription_id, func.max(Delivery.scheduled_for))
+        .where(
+            Delivery.subscription_id.in_(subscription_ids),
+            Delivery.kind == "digest",
+            Delivery.status.in_((DELIVERED, QUIET)),
+            Delivery.scheduled_for < before,
+        )
+        .group_by(Delivery.subscription_id)
+    )
+    return {subscription_id: moment for subscription_id, moment in rows}
 
 
 def undelivered(session: Session, *, team_id: str, since: dt.datetime) -> Sequence[Delivery]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import signal
 import subprocess
 import sys
@@ -11,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.scheduler import DigestRunner, start_scheduler
 from bot.slack import make_client
+from storage import ledger
 from storage.db import make_engine, make_sessions
 from storage.models import Delivery, DigestSubscription
 from tests.helpers import all_text, response_to, run_due
@@ -23,6 +25,7 @@ from tests.test_share import _wait_until
 ROOT = Path(__file__).parent.parent
 LONDON = dt.timezone(dt.timedelta(0))  # for readability only; the app uses Europe/London
 ADMIN, CHAMPION, STAFF = "U_ADMIN", "U_CHAMP", "U_STAFF"
+WORKERS = inspect.signature(DigestRunner.__init__).parameters["workers"].default  # what `run-due` posts with
 
 
 def utc(*args) -> dt.datetime:
@@ -268,7 +271,7 @@ def test_the_apscheduler_job_lives_in_the_database_and_posts_once(sandbox, env):
 
 
 def test_a_restart_midway_through_many_channels_finishes_the_rest_without_repeats(sandbox, env, capsys):
-    channels = [f"C_{n:03d}" for n in range(60)]
+    channels = [f"C_{n:03d}" for n in range(4 * WORKERS)]
     subscribe_all(sandbox, channels)
     sandbox.slack.latency = 0.05
     process = subprocess.Popen(
@@ -292,9 +295,57 @@ def test_a_restart_midway_through_many_channels_finishes_the_rest_without_repeat
         statuses = session.scalars(select(Delivery.status).where(Delivery.kind == "digest")).all()
     assert len(statuses) == len(channels)
     assert statuses.count("delivered") + statuses.count("unconfirmed") == len(channels)
-    assert statuses.count("unconfirmed") <= 16  # at most what was in flight when the process died
+    assert statuses.count("unconfirmed") <= WORKERS  # at most what was in flight when the process died
     assert sum(len(digests_in(sandbox, c)) for c in channels) >= statuses.count("delivered")
     assert "unconfirmed" in out or statuses.count("unconfirmed") == 0
+
+
+def test_a_run_never_holds_more_claims_than_it_has_workers(sandbox, env):
+    """So a run that dies leaves at most `workers` digests unconfirmed, however many channels it serves."""
+    channels = [f"C_{n:03d}" for n in range(40)]
+    runner = _subscribed_runner(sandbox, channels, workers=4)
+    sandbox.slack.latency = 0.02
+    held: list[int] = []
+    lines: list[str] = []
+    run = threading.Thread(target=lambda: lines.extend(runner.run_due()))
+    run.start()
+    while run.is_alive():
+        with sandbox.sessions() as session:
+            held.append(session.scalar(select(func.count()).where(Delivery.status == ledger.POSTING)))
+        time.sleep(0.005)
+    run.join()
+    assert 0 < max(held) <= 4
+    assert len([line for line in lines if line.startswith("posted digest")]) == len(channels)
+    assert all(len(digests_in(sandbox, channel)) == 1 for channel in channels)
+
+
+def test_claiming_many_at_once_leaves_what_is_already_claimed_alone(sandbox):
+    now = utc(2026, 11, 30, 9)
+
+    def claim(channel: str) -> dict:
+        return {
+            "team_id": "T0001",
+            "kind": "digest",
+            "target": channel,
+            "period_key": "2026-11-30T09:00",
+            "scheduled_for": now,
+            "subscription_id": None,
+        }
+
+    with sandbox.sessions.begin() as session:
+        first = ledger.claim_many(session, [claim("C_A"), claim("C_B")], now=now)
+    with sandbox.sessions.begin() as session:
+        second = ledger.claim_many(session, [claim("C_B"), claim("C_C")], now=now)
+    assert [key[2] for key in first] == ["C_A", "C_B"] and [key[2] for key in second] == ["C_C"]
+    a, b = first.values()
+    with sandbox.sessions.begin() as session:
+        outcome = {"status": ledger.RETRY, "error": "ratelimited", "message_ts": None}
+        ledger.finish_many(session, [{"delivery_id": a, **outcome}], now=now)
+    with sandbox.sessions.begin() as session:
+        assert ledger.reclaim_many(session, delivery_ids=[a, b], now=now) == {a}  # b was never let go
+    with sandbox.sessions.begin() as session:
+        assert ledger.reclaim_many(session, delivery_ids=[a], now=now) == set()  # and a is taken now
+        assert session.get(Delivery, a).status == ledger.POSTING
 
 
 def test_digest_now_posts_once_and_preview_posts_nothing(sandbox, env):
