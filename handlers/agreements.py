@@ -20,7 +20,7 @@ from handlers import agreement_blocks as ab
 from handlers import forms
 from handlers.capture import say
 from handlers.commands import HELP_WORDS
-from handlers.context import Deps, Job, listener, respond_to
+from handlers.context import Deps, Job, OnePerKey, listener, respond_to
 from handlers.ids import Action, Block, Command, View, responsibility_block
 from handlers.publish import Posted, post_message, update_message
 from handlers.roles import people
@@ -386,22 +386,32 @@ def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: Web
 # ---- talking to Slack after the transaction ----------------------------------------------------------------------
 
 
+_PUBLISHING = OnePerKey()
+
+
 def _publish(client: WebClient, deps: Deps, team_id: str, number: int) -> tuple[ag.AgreementRecord, bool]:
-    """Bring the channel's summary up to date: update it, or post it if it never was. Whether it is there."""
-    with deps.sessions.begin() as session:
-        agreement = store.get_agreement(session, team_id=team_id, number=number)
-        record = store.agreement_record(session, agreement)
-    blocks, text = ab.summary_message(record, deps.today()), ab.summary_text(record)
-    if record.message_ts:
-        update_message(client, record.channel_id, record.message_ts, blocks, text)
+    """Bring the channel's summary up to date: update it, or post it if it never was or has been deleted.
+    Returns the agreement and whether its summary is now in the channel.
+
+    One agreement's summary is published by one thread at a time, so two parties confirming at the same
+    moment never post it twice; each publishes what the database holds once it has its turn.
+    """
+    with _PUBLISHING.hold((team_id, number)):
+        with deps.sessions.begin() as session:
+            agreement = store.get_agreement(session, team_id=team_id, number=number)
+            record = store.agreement_record(session, agreement)
+        blocks, text = ab.summary_message(record, deps.today()), ab.summary_text(record)
+        if record.message_ts:
+            problem = update_message(client, record.channel_id, record.message_ts, blocks, text)
+            if problem is None or problem.error != "message_not_found":
+                return record, problem is None
+        result = post_message(client, record.channel_id, blocks, text)  # first time, or its summary was deleted
+        if not isinstance(result, Posted):
+            return record, False
+        with deps.sessions.begin() as session:
+            agreement = store.get_agreement(session, team_id=team_id, number=number)
+            store.record_posted(session, agreement, ts=result.ts, permalink=result.permalink)
         return record, True
-    result = post_message(client, record.channel_id, blocks, text)
-    if not isinstance(result, Posted):
-        return record, False
-    with deps.sessions.begin() as session:
-        agreement = store.get_agreement(session, team_id=team_id, number=number)
-        store.record_posted(session, agreement, ts=result.ts, permalink=result.permalink)
-    return record, True
 
 
 def _ask(client: WebClient, deps: Deps, record: ag.AgreementRecord, user_ids: list[str], intro: str) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import pickle
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -142,6 +144,21 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
 
     run.__name__ = handler.__name__
     return run
+
+
+class OnePerKey:
+    """A lock for each key (an agreement, say): work on one thing runs one thread at a time, in this process."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[object, threading.Lock] = {}
+
+    @contextlib.contextmanager
+    def hold(self, key: object) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            yield
 
 
 @dataclass(frozen=True)

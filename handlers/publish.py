@@ -65,13 +65,15 @@ def post_message(
     return Posted(channel_id=result.channel_id, ts=result.ts, permalink=link)
 
 
-def update_message(client: WebClient, channel_id: str, ts: str, blocks: list[Block], text: str) -> bool:
+def update_message(client: WebClient, channel_id: str, ts: str, blocks: list[Block], text: str) -> NotPosted | None:
+    """Edit a message the app posted; None when it is done, else why not (error "message_not_found": deleted)."""
     try:
         client.chat_update(channel=channel_id, ts=ts, blocks=blocks, text=text)
     except (SlackApiError, SlackClientError, OSError) as error:
-        log.warning("could not update message in %s: %s", channel_id, _code(error))
-        return False
-    return True
+        code = _code(error)
+        log.warning("could not update message in %s: %s", channel_id, code)
+        return _not_posted(code)
+    return None
 
 
 def delete_message(client: WebClient, channel_id: str, ts: str) -> bool | str:

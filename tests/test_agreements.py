@@ -349,3 +349,44 @@ def test_agreements_saved_at_the_same_moment_get_different_numbers(sandbox):
         assert sorted(session.scalars(select(Agreement.number))) == list(range(1, 13))
     for engine in engines:
         engine.dispose()
+
+
+# ---- the channel's summary ------------------------------------------------------------------------------------
+
+
+def _summary_posts(sandbox) -> list:
+    return [
+        c
+        for c in sandbox.slack.calls_to("chat.postMessage")
+        if c.args["channel"] == CHANNEL and c.response["ok"] and "Agreement #" in (c.args.get("text") or "")
+    ]
+
+
+def test_two_parties_confirming_at_once_never_post_the_summary_twice(sandbox):
+    sandbox.slack.fail("chat.postMessage", error="channel_not_found", where=lambda args: args["channel"] == CHANNEL)
+    number = write_agreement(sandbox, step_one={Block.PARTY_USERS: [AMIRA, BEN, CARA]})
+    assert agreement(sandbox, number).message_ts is None  # the first post was refused
+    sandbox.slack.latency = 0.3  # a slow Slack, so both confirmations are publishing at the same time
+    clicks = [
+        threading.Thread(target=confirm, args=(sandbox, user, asked_to_confirm(sandbox, user)[-1]))
+        for user in (BEN, CARA)
+    ]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    _wait_until(lambda: agreement(sandbox, number).status == "agreed" and agreement(sandbox, number).message_ts)
+    _wait_until(lambda: "Agreed by everyone" in all_text(summary(sandbox)["blocks"]), timeout=10)
+    assert len(_summary_posts(sandbox)) == 1
+    assert agreement(sandbox, number).message_ts == _summary_posts(sandbox)[0].response["ts"]
+
+
+def test_a_summary_someone_deleted_is_posted_again_when_the_agreement_changes(sandbox):
+    number = write_agreement(sandbox)
+    _wait_until(lambda: agreement(sandbox, number).message_ts)
+    first = agreement(sandbox, number).message_ts
+    sandbox.client.chat_delete(channel=CHANNEL, ts=first)  # as a workspace admin might
+    assert "Everyone has confirmed" in confirm(sandbox, BEN)
+    _wait_until(lambda: agreement(sandbox, number).message_ts not in (None, first))
+    assert len(_summary_posts(sandbox)) == 2
+    assert "Agreed by everyone" in all_text(summary(sandbox)["blocks"])
