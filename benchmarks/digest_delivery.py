@@ -16,19 +16,18 @@ through `fail(..., where=that channel)`. The app's own WebClient (bot.slack.make
 the rest, with `workers` threads (default: DigestRunner's own).
 
 What is timed is `runner.run_due(slot)` from call to return: planning, claims, composing, posting and
-ledger writes. It is compared with the time the rate limits themselves require: a channel answered 429 with
-Retry-After r cannot be posted to before r seconds after its first attempt, which is no earlier than the
-start of the run. Every other channel gets one post, which the 1-post-per-second limit never delays. So
-the bound is the largest Retry-After (1 s), or 0 with no rate-limited channels.
+ledger writes. It is compared with the time the rate limits themselves require. A channel answered 429 with
+Retry-After r cannot be posted to before r seconds after its first attempt; every other channel gets one
+post, which the 1-post-per-second limit never delays. The first attempts cannot all be made at once: the
+benchmark times the posts alone, as many bare chat.postMessage calls of one digest from as many threads with
+the same client, to a fresh stand-in with no 429s and no database (the "posting floor"). So on this machine
+the limits require the posting floor plus the largest Retry-After (1 s); the Retry-After alone is the bound
+on a machine that could post everything at once, and is printed too.
 
 Then it checks exactly once: one digest message per channel in the stand-in and one "delivered" ledger row
 per channel holding that message's ts, no other posts, each 429 honoured for its whole Retry-After, and a
 second run_due that posts nothing. Exits 2 if any of that fails, else 1 if the run takes more than 1.2 times
-the bound.
-
-For scale it also times the posts alone: as many bare chat.postMessage calls of one digest, from as many
-threads with the same client, to a fresh stand-in with no 429s and no database (the "posting floor"). No runner
-can be faster than that on the same machine. See BENCHMARKS.md.
+the posting floor plus the largest Retry-After. See BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -406,14 +405,11 @@ def report(result: dict) -> None:
         f"posting floor: {result['floor']:.2f} s for {result['channels']} bare chat.postMessage calls of one digest "
         f"from {result['workers']} threads (no database, no 429s)"
     )
+    ratio = result["elapsed"] / required(result)
+    verdict = "within" if ratio <= TARGET_RATIO else "NOT within"
+    print(f"measured / (posting floor + largest Retry-After) = {ratio:.2f}: {verdict} {TARGET_RATIO}x (the target)")
     if result["bound"]:
-        ratio = result["elapsed"] / result["bound"]
-        verdict = "within" if ratio <= TARGET_RATIO else "NOT within"
-        print(f"measured / bound = {ratio:.2f}: {verdict} {TARGET_RATIO}x")
-        reference = result["floor"] + result["bound"]
-        print(
-            f"measured / (posting floor + Retry-After) = {result['elapsed'] / reference:.2f} (this machine's reference)"
-        )
+        print(f"measured / largest Retry-After alone = {result['elapsed'] / result['bound']:.2f}")
     for problem in result["problems"]:
         print(f"VIOLATION: {problem}")
     if not result["problems"]:
@@ -456,7 +452,13 @@ def main() -> int:
     report(result)
     if result["problems"]:
         return 2
-    return 1 if result["bound"] and result["elapsed"] > TARGET_RATIO * result["bound"] else 0
+    return 1 if result["elapsed"] > TARGET_RATIO * required(result) else 0
+
+
+def required(result: dict) -> float:
+    """What the rate limits require on this machine: every first attempt made (the posting floor), then the
+    largest Retry-After waited out."""
+    return result["floor"] + result["bound"]
 
 
 if __name__ == "__main__":
