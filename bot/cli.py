@@ -108,10 +108,11 @@ def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
         redact_url(settings.database_url),
         "on" if scheduler_thread else "off",
     )
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: drain, exactly as for Ctrl-C
     try:
         server.run()
     except KeyboardInterrupt:
-        pass
+        log.info("stopping: finishing the work already acknowledged")
     finally:
         server.close()
         executor.shutdown(wait=True)  # finish what was acknowledged: nothing anyone shared is dropped
@@ -119,6 +120,10 @@ def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
         if scheduler_thread:
             scheduler_thread.shutdown(wait=True)
     return 0
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def scheduler_command() -> int:

@@ -8,6 +8,7 @@ lock from them: when the machine is busy Slack is answered first, and the work c
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -15,6 +16,7 @@ import pickle
 import queue
 import signal
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 
@@ -67,7 +69,8 @@ class WorkerProcess:
     def _start_child(self) -> None:
         reader, self._pipe = self._context.Pipe(duplex=False)
         self._process = self._context.Process(target=_work, args=(reader, *self._args), name="after-ack-worker")
-        self._process.start()
+        with _stops_ignored():  # from its first instruction: it stops when told, after its last job
+            self._process.start()
         reader.close()  # only the child reads: if it dies, writing fails at once instead of filling a dead pipe
 
     def _feed(self) -> None:
@@ -89,6 +92,24 @@ class WorkerProcess:
         log.error("the after-ack worker keeps stopping; a job was dropped")
 
 
+STOPS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager stopping every process of the service
+
+
+@contextlib.contextmanager
+def _stops_ignored() -> Iterator[None]:
+    """Ignore STOPS while starting the child, which inherits that (Python can only change it on its main thread;
+    a restart from the feeder thread relies on the child ignoring them itself, a moment later)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = [signal.signal(stop, signal.SIG_IGN) for stop in STOPS]
+    try:
+        yield
+    finally:
+        for stop, handler in zip(STOPS, saved, strict=True):
+            signal.signal(stop, handler)
+
+
 def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_level: int) -> None:
     """The child: build this process's own app pieces, then run jobs until told to stop (None)."""
     from bot import logs
@@ -98,7 +119,8 @@ def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_lev
     from storage.db import make_engine, make_sessions
 
     os.nice(nice)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the server stops us, drained
+    for stop in STOPS:
+        signal.signal(stop, signal.SIG_IGN)  # the server tells us to stop once it has handed over its last job
     logs.configure(log_level, *settings.secrets())
     engine = make_engine(settings.database_url)
     client = make_client(settings)

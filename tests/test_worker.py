@@ -5,13 +5,23 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
 
 import pytest
 
-from bot.sandbox import Sandbox
+from bot.local_slack import LocalSlack
+from bot.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
+from bot.simulate import SlackSimulator
 from handlers.ids import Action, Block, View
+from storage.db import make_engine, make_sessions
 from tests.helpers import all_text, offers, requests, response_to, shares
 from tests.test_share import _wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -77,3 +87,51 @@ def test_stopping_waits_for_every_acknowledged_share(database_url):
         assert all(s.message_ts for s in shares(box.sessions)) and len(shares(box.sessions)) == 12
     finally:
         box.stop()
+
+
+def test_serve_finishes_every_acknowledged_share_when_a_service_manager_stops_it(tmp_path):
+    slack = LocalSlack(latency=0.2).start()  # a slow Slack: posts are still going out when the stop comes
+    port = _free_port()
+    env = os.environ | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "SLACK_API_URL": slack.url,
+    }
+    command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-scheduler"]
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until(lambda: _healthy(url), timeout=30)
+        sim = SlackSimulator(url, SIGNING_SECRET, slack)
+        for n in range(8):
+            assert sim.command("/share", f"Share {n} typed just before the server was stopped")[0].status == 200
+        os.killpg(server.pid, signal.SIGTERM)  # as systemd stops a service: SIGTERM to every process, worker too
+        output, _ = server.communicate(timeout=60)
+        assert server.returncode == 0, output
+        assert "xoxb-" not in output
+        posted = [c for c in slack.calls_to("chat.postMessage") if "just before the server was stopped" in str(c.args)]
+        assert len(posted) == 8
+        engine = make_engine(env["DATABASE_URL"])
+        assert all(s.message_ts for s in shares(make_sessions(engine))) and len(shares(make_sessions(engine))) == 8
+        engine.dispose()
+    finally:
+        if server.poll() is None:
+            server.kill()
+        slack.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
