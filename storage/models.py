@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -218,6 +219,9 @@ class DigestSubscription(Base):
     __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
 
 
+_POSTING, _RETRY = text("status = 'posting'"), text("status = 'retry'")
+
+
 class Delivery(Base):
     """The delivery ledger: one row per thing that must be posted once (a digest for a period, a nudge).
 
@@ -244,6 +248,9 @@ class Delivery(Base):
         UniqueConstraint("team_id", "kind", "target", "period_key"),
         Index("ix_deliveries_team_status", "team_id", "status"),
         Index("ix_deliveries_subscription_scheduled", "subscription_id", "scheduled_for"),
+        # The few rows the scheduler looks for each minute, however long the ledger grows (partial indexes).
+        Index("ix_deliveries_posting", "claimed_at", sqlite_where=_POSTING, postgresql_where=_POSTING),
+        Index("ix_deliveries_retry", "scheduled_for", sqlite_where=_RETRY, postgresql_where=_RETRY),
     )
 
 
