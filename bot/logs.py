@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 
 _SECRET = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+")
 
@@ -22,8 +23,20 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a line is logged, not what it was when logging was set up (a
+    worker thread may log after a caller, such as a test, has swapped stderr and closed its own)."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+
 def configure(level: int = logging.INFO, *secrets: str) -> None:
-    handler = logging.StreamHandler()
+    handler = _Stderr()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", *secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
