@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from domain import text as t
 from handlers import blocks, forms
-from handlers.capture import REQUEST, SHARE, dm, post_and_tell_by_dm
+from handlers.capture import REQUEST, SHARE, Kind, dm, post_and_tell_by_dm
 from handlers.context import Deps, Job, ModalContext, listener
 from handlers.ids import Block, View
 from handlers.publish import delete_message, update_message
@@ -74,16 +74,30 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
         ack(response_action="errors", errors=errors)
         return
     user_id, team_id = body["user"]["id"], body["team"]["id"]
+    return _save_then_post(
+        ack,
+        deps,
+        SHARE,
+        body,
+        Block.BODY,
+        lambda session: q.add_share(
+            session, team_id=team_id, author_id=user_id, channel_id=channel_id, now=deps.clock(), **fields
+        ),
+    )
+
+
+def _save_then_post(ack: Ack, deps: Deps, kind: Kind, body: dict, field: str, add) -> Job:
+    """Save what a form holds before acknowledging it (if that fails, the words stay in the form, with a note
+    at `field`), then hand back its posting; problems posting reach the person by DM (a form has no
+    response_url)."""
     try:
         with deps.sessions.begin() as session:
-            share_id = q.add_share(
-                session, team_id=team_id, author_id=user_id, channel_id=channel_id, now=deps.clock(), **fields
-            ).id
+            record_id = add(session).id
     except SQLAlchemyError:
-        ack(response_action="errors", errors={Block.BODY: NOT_SAVED})
+        ack(response_action="errors", errors={field: NOT_SAVED})
         raise
     ack()
-    return Job(post_and_tell_by_dm, (SHARE.name, team_id, share_id, user_id))
+    return Job(post_and_tell_by_dm, (kind.name, body["team"]["id"], record_id, body["user"]["id"]))
 
 
 def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
@@ -166,20 +180,19 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    user_id, team_id = body["user"]["id"], body["team"]["id"]
-    try:
-        with deps.sessions.begin() as session:
-            request_id = q.add_request(
-                session,
-                team_id=team_id,
-                requester_id=user_id,
-                channel_id=channel_id,
-                body=request_text,
-                needed_by=needed_by,
-                now=deps.clock(),
-            ).id
-    except SQLAlchemyError:
-        ack(response_action="errors", errors={Block.REQUEST: NOT_SAVED})
-        raise
-    ack()
-    return Job(post_and_tell_by_dm, (REQUEST.name, team_id, request_id, user_id))
+    return _save_then_post(
+        ack,
+        deps,
+        REQUEST,
+        body,
+        Block.REQUEST,
+        lambda session: q.add_request(
+            session,
+            team_id=body["team"]["id"],
+            requester_id=body["user"]["id"],
+            channel_id=channel_id,
+            body=request_text,
+            needed_by=needed_by,
+            now=deps.clock(),
+        ),
+    )
