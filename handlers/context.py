@@ -85,8 +85,8 @@ class Job:
     """The slow part of a handler's work, handed back to run after acknowledging (saving, posting).
 
     `work` is a module-level function called as work(client, deps, *args), and `args` are plain data (Slack's
-    payload, ids, a Respond): so a job can be pickled and run in another process, with that process's own
-    Slack client and database sessions.
+    payload, ids, cards; answer the person with respond_to(payload)): so a job can be pickled and run in
+    another process, with that process's own Slack client and database sessions.
     """
 
     work: Callable[..., None]
