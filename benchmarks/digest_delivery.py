@@ -260,7 +260,7 @@ def run_due(runner: DigestRunner) -> tuple[list[str], str | None]:
 
 
 def measure(url: str, channel_count: int, share: float, workers: int | None, latency: float) -> dict:
-    engine = make_engine(url)
+    engine = make_engine(url, answer_in_time=False)
     migrate(engine)
     sessions = make_sessions(engine)
     channels = channel_ids(channel_count)

@@ -59,7 +59,7 @@ def migrate_command() -> int:
 
     settings = Settings.from_env(require_slack=False)
     logs.configure(logging.INFO, *settings.secrets())
-    migrate(make_engine(settings.database_url))
+    migrate(make_engine(settings.database_url, answer_in_time=False))
     log.info("database %s is up to date", redact_url(settings.database_url))
     return 0
 

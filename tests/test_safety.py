@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from bot.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
 from handlers.ids import Block
-from storage.db import alembic_config
+from storage.db import alembic_config, make_engine
 from storage.models import Share
 from tests.helpers import all_text, count, response_to
+from tests.test_share import _wait_until
 
 ROOT = Path(__file__).parent.parent
 UNREACHABLE_DATABASE = "postgresql://postgres@127.0.0.1:9/nowhere"
@@ -102,6 +104,23 @@ def test_share_form_with_the_database_down_keeps_the_words_in_the_form(no_databa
     answer = no_database.sim.submit(view, values, user="U_AMIRA")
     assert answer.seconds < 3
     assert "couldn't save this" in answer.json()["errors"][Block.BODY]
+
+
+def test_a_form_sent_while_the_database_is_locked_is_answered_in_time_with_its_words_kept(sandbox):
+    sandbox.sim.command("/share", "")
+    view = sandbox.slack.wait_for("views.open")[0].args["view"]
+    values = {Block.TITLE: "Walking bus", Block.BODY: "Parents walk a route", Block.CONSENT: True}
+    holder = make_engine(sandbox.settings.database_url)
+    with holder.begin() as locked:  # SQLite: BEGIN IMMEDIATE takes the write lock
+        if locked.dialect.name == "postgresql":
+            locked.execute(text("LOCK TABLE shares IN EXCLUSIVE MODE"))  # another session is in the way
+        answer = sandbox.sim.submit(view, values, user="U_AMIRA")
+    holder.dispose()
+    assert answer.status == 200 and answer.seconds < 3, answer
+    assert "couldn't save this" in answer.json()["errors"][Block.BODY]
+    assert count(sandbox.sessions, Share) == 0
+    assert sandbox.sim.submit(view, values, user="U_AMIRA").body == ""  # once it is free, the same form saves
+    _wait_until(lambda: count(sandbox.sessions, Share) == 1)
 
 
 def test_serve_without_a_token_stops_with_one_sentence_naming_it(tmp_path):

@@ -10,7 +10,7 @@ if engine is None:  # `alembic` run by hand: build the engine from the app's set
     from bot.config import Settings
     from storage.db import make_engine
 
-    engine = make_engine(Settings.from_env(require_slack=False).database_url)
+    engine = make_engine(Settings.from_env(require_slack=False).database_url, answer_in_time=False)
 
 with engine.begin() as connection:
     context.configure(
