@@ -5,7 +5,7 @@ move a retryable row back to "posting" with a conditional UPDATE. Whoever's stat
 other scheduler, restart or hand-run sees the row and leaves it alone.
 
 The scheduler claims and finishes digests many at a time (claim_many, reclaim_many, finish_many): one Core
-statement each, with the same conditions as claim, reclaim and finish row by row.
+statement each; claim and finish do the same for one delivery (a duty's post, a digest posted by hand).
 """
 
 from __future__ import annotations
@@ -121,16 +121,6 @@ def claim_many(session: Session, claims: Sequence[dict], *, now: dt.datetime) ->
     return {(team_id, kind, target, key): id_ for id_, team_id, kind, target, key in rows}
 
 
-def reclaim(session: Session, *, delivery_id: int, now: dt.datetime) -> bool:
-    """Take a retryable delivery back for another attempt; False when another run already did."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == RETRY)
-        .values(status=POSTING, claimed_at=now)
-    )
-    return result.rowcount == 1
-
-
 def reclaim_many(session: Session, *, delivery_ids: Sequence[int], now: dt.datetime) -> set[int]:
     """Take retryable deliveries back for another attempt; the ids this run took (not those another run did)."""
     if not delivery_ids:
@@ -154,11 +144,8 @@ def finish(
     error: str | None = None,
     message_ts: str | None = None,
 ) -> None:
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(status=status, finished_at=now, error=error, message_ts=message_ts)
-    )
+    outcome = {"delivery_id": delivery_id, "status": status, "error": error, "message_ts": message_ts}
+    finish_many(session, [outcome], now=now)
 
 
 def finish_many(session: Session, outcomes: Sequence[dict], *, now: dt.datetime) -> None:
@@ -199,23 +186,13 @@ def abandon_stale_claims(session: Session, *, claimed_before: dt.datetime, now: 
 
 def last_digest_moment(session: Session, *, subscription_id: int, before: dt.datetime) -> dt.datetime | None:
     """When the channel's previous digest was made (its window ends there); None before the first."""
-    return session.scalar(
-        select(Delivery.scheduled_for)
-        .where(
-            Delivery.subscription_id == subscription_id,
-            Delivery.kind == "digest",
-            Delivery.status.in_((DELIVERED, QUIET)),
-            Delivery.scheduled_for < before,
-        )
-        .order_by(Delivery.scheduled_for.desc())
-        .limit(1)
-    )
+    return last_digest_moments(session, subscription_ids=[subscription_id], before=before).get(subscription_id)
 
 
 def last_digest_moments(
     session: Session, *, subscription_ids: Sequence[int], before: dt.datetime
 ) -> dict[int, dt.datetime]:
-    """last_digest_moment for many channels in one query; a channel with no digest before is missing."""
+    """When each channel's previous digest was made, in one query; a channel with none before is missing."""
     if not subscription_ids:
         return {}
     rows = session.execute(
