@@ -89,7 +89,8 @@ class WorkerProcess:
                 return
             except OSError:  # BrokenPipeError: it died while we wrote
                 self._process.join(timeout=5)
-        log.error("the after-ack worker keeps stopping; a job was dropped")
+        what = f"the work of {pickle.loads(data)[1]}" if data else "the request to stop"
+        log.error("the after-ack worker keeps stopping; %s was dropped", what)
 
 
 STOPS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager stopping every process of the service
