@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -14,6 +16,11 @@ from bot.scheduler import make_runner
 from handlers import actions, agreements, commands, events, invites, views
 from handlers.context import Clock, Deps, DigestDesk
 from storage.db import Sessions
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.worker import WorkerProcess
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +60,55 @@ def create_app(
         log.error("error handling a %s request", kind, exc_info=error)
 
     return app
+
+
+@dataclass(frozen=True)
+class Served:
+    """The app on its WSGI server, with the threads and worker that do its work: what serve and the sandbox run."""
+
+    app: App
+    server: object  # waitress server: .run(), .close()
+    executor: ThreadPoolExecutor  # Bolt's listeners
+    background: ThreadPoolExecutor | WorkerProcess  # the work listeners hand back after acknowledging
+
+    def drain(self) -> None:
+        """Wait for every listener, and then the work it handed back, to finish: nothing acknowledged is dropped."""
+        self.executor.shutdown(wait=True)
+        self.background.shutdown(wait=True)
+
+
+def serve_app(
+    settings: Settings,
+    engine: Engine,
+    sessions: Sessions,
+    client: WebClient,
+    *,
+    host: str,
+    port: int,
+    threads: int = 16,
+    clock: Clock = system_clock,
+    digests: DigestDesk | None = None,
+    worker_process: bool = True,
+    log_level: int = logging.INFO,
+) -> Served:
+    """Assemble the app on waitress the one way `serve`, the tests, the demo and the benchmarks all use.
+
+    With `worker_process`, work after acknowledging runs in bot.worker's process (which keeps the real clock);
+    otherwise on 4 threads here.
+    """
+    from bot.server import make_server, make_wsgi_app, prefer_quick_answers, settle_memory
+    from bot.worker import WorkerProcess
+
+    if worker_process and clock is not system_clock:
+        raise ValueError("the worker process keeps the real clock: run it without a clock of your own")
+    prefer_quick_answers()
+    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener")
+    background = (
+        WorkerProcess(settings, log_level=log_level).start()
+        if worker_process
+        else ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+    )
+    app = create_app(settings, sessions, client, clock=clock, executor=executor, background=background, digests=digests)
+    server = make_server(make_wsgi_app(app, engine), host=host, port=port, threads=threads)
+    settle_memory()
+    return Served(app=app, server=server, executor=executor, background=background)

@@ -8,7 +8,6 @@ import logging
 import signal
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from bot import logs
 from bot.config import ConfigError, Settings, redact_url
@@ -87,36 +86,29 @@ def _runtime(settings: Settings):
 
 
 def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
-    from bot.app import create_app
+    from bot.app import serve_app
     from bot.scheduler import start_scheduler
-    from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url, settle_memory
-    from bot.worker import WorkerProcess
+    from bot.server import server_url
 
     settings = Settings.from_env()
     logs.configure(logging.INFO, *settings.secrets())
     engine, sessions, client, runner = _runtime(settings)
-    prefer_quick_answers()
-    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
-    background = WorkerProcess(settings).start()
-    app = create_app(settings, sessions, client, digests=runner, executor=executor, background=background)
-    server = make_server(make_wsgi_app(app, engine), host=host, port=port)
-    settle_memory()
+    served = serve_app(settings, engine, sessions, client, host=host, port=port, digests=runner)
     scheduler_thread = start_scheduler(runner, engine) if scheduler else None
     log.info(
         "serving Slack on %s/slack/events (database %s, scheduler %s)",
-        server_url(server),
+        server_url(served.server),
         redact_url(settings.database_url),
         "on" if scheduler_thread else "off",
     )
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: drain, exactly as for Ctrl-C
     try:
-        server.run()
+        served.server.run()
     except KeyboardInterrupt:
         log.info("stopping: finishing the work already acknowledged")
     finally:
-        server.close()
-        executor.shutdown(wait=True)  # finish what was acknowledged: nothing anyone shared is dropped
-        background.shutdown(wait=True)  # the worker finishes every job it was handed, then exits
+        served.server.close()
+        served.drain()  # listeners, then the worker: nothing anyone shared and was acknowledged is dropped
         if scheduler_thread:
             scheduler_thread.shutdown(wait=True)
     return 0

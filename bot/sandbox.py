@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
-from bot.app import create_app, system_clock
+from bot.app import serve_app, system_clock
 from bot.config import Settings
 from bot.local_slack import LocalSlack
-from bot.server import make_server, make_wsgi_app, prefer_quick_answers, server_url, settle_memory
+from bot.server import server_url
 from bot.simulate import SlackSimulator
 from bot.slack import make_client
-from bot.worker import WorkerProcess
 from handlers.context import Clock
 from storage.db import make_engine, make_sessions, migrate
 
@@ -37,7 +35,7 @@ class Sandbox:
         worker_process: bool = False,
     ):
         """With `worker_process`, work after acknowledging runs in a process of its own, as `serve` runs it
-        (bot.worker; it keeps the real clock); otherwise on threads of this process."""
+        (bot.worker; it keeps the real clock); otherwise on threads of this process (see bot.app.serve_app)."""
         # With slack_api_url, Slack is a stand-in elsewhere (another process, as for the benchmarks).
         self.slack = None if slack_api_url else (slack or LocalSlack())
         self.settings = Settings(
@@ -47,26 +45,25 @@ class Sandbox:
             slack_api_url=slack_api_url or self.slack.url,
             timezone=timezone,
         )
-        prefer_quick_answers()
         self.engine = make_engine(database_url)
         if migrate_schema:
             migrate(self.engine)
         self.sessions = make_sessions(self.engine)
         self.client = make_client(self.settings)
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener")
-        if worker_process and clock is not system_clock:
-            raise ValueError("the worker process keeps the real clock: run it without a clock of your own")
-        self.background = (
-            WorkerProcess(self.settings, log_level=logging.WARNING).start()
-            if worker_process
-            else ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
+        self.served = serve_app(
+            self.settings,
+            self.engine,
+            self.sessions,
+            self.client,
+            host="127.0.0.1",
+            port=0,
+            threads=threads,
+            clock=clock,
+            worker_process=worker_process,
+            log_level=logging.WARNING,
         )
-        self.app = create_app(
-            self.settings, self.sessions, self.client, clock=clock, executor=self.executor, background=self.background
-        )
-        self.server = make_server(make_wsgi_app(self.app, self.engine), host="127.0.0.1", port=0, threads=threads)
+        self.app, self.server, self.background = self.served.app, self.served.server, self.served.background
         self.url = server_url(self.server)
-        settle_memory()
         self.sim = SlackSimulator(self.url, SIGNING_SECRET, self.slack) if self.slack else None
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="sandbox-server", daemon=True)
@@ -95,8 +92,7 @@ class Sandbox:
 
     def drain(self) -> None:
         """Wait for every listener, and the work it handed back, to finish (before Slack goes away)."""
-        self.executor.shutdown(wait=True)
-        self.background.shutdown(wait=True)
+        self.served.drain()
 
     def __enter__(self) -> Sandbox:
         return self.start()
