@@ -28,8 +28,8 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bot.sandbox import BOT_TOKEN, SIGNING_SECRET
-from bot.simulate import APP_ID, TEAM_ID, sign
+from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET
+from bot.devkit.simulate import APP_ID, TEAM_ID, sign
 
 WARMUP = 100
 TARGET_P99_MS = 100.0
@@ -54,7 +54,7 @@ def serve(kind: str, database_url: str | None, threads: int, slack_url: str | No
 
 def serve_slack() -> None:
     """The Slack stand-in, in a process of its own: Slack is not part of the server being measured."""
-    from bot.local_slack import LocalSlack
+    from bot.devkit.local_slack import LocalSlack
 
     slack = LocalSlack().start()
     announce_and_wait(slack.url, slack.url)
@@ -64,7 +64,7 @@ def serve_slack() -> None:
 def serve_real(database_url: str, threads: int, slack_url: str) -> None:
     from sqlalchemy import func, select
 
-    from bot.sandbox import Sandbox
+    from bot.devkit.sandbox import Sandbox
     from storage.models import Share
 
     def counts() -> tuple[int, ...]:
@@ -123,7 +123,7 @@ def report(**extra: float) -> None:
 
 
 def share_body(n: int, slack_url: str) -> bytes:
-    """A /share slash command as Slack sends it (see bot.simulate.SlackSimulator.command)."""
+    """A /share slash command as Slack sends it (see bot.devkit.simulate.SlackSimulator.command)."""
     fields = {
         "token": "verification-token-unused",
         "team_id": TEAM_ID,

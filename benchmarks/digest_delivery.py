@@ -10,7 +10,7 @@ it is that database, which must be empty: it is migrated and filled, and kept. I
 week (shares with reactions and a highlight, open requests with offers) and one subscription per channel
 ("weekly mon 09:00"), all due at the same slot.
 
-Slack is bot.local_slack.LocalSlack on 127.0.0.1 with its per-channel limiter at 1 post per second. On top
+Slack is bot.devkit.local_slack.LocalSlack on 127.0.0.1 with its per-channel limiter at 1 post per second. On top
 of it, an evenly spread share of the channels answers its first chat.postMessage with 429 and Retry-After: 1,
 through `fail(..., where=that channel)`. The app's own WebClient (bot.slack.make_client) and DigestRunner do
 the rest, with `workers` threads (default: DigestRunner's own).
@@ -51,8 +51,8 @@ from sqlalchemy import Engine, create_engine, select, text
 
 from benchmarks.digest_compose import ASKS, PHRASES
 from bot.config import Settings
-from bot.local_slack import LocalSlack
-from bot.sandbox import BOT_TOKEN, SIGNING_SECRET
+from bot.devkit.local_slack import LocalSlack
+from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET
 from bot.scheduler import DigestRunner
 from bot.slack import make_client
 from domain.digest import compose

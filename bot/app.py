@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.clock import system_clock
 from bot.config import Settings
 from bot.scheduler import make_runner
 from handlers import actions, agreements, commands, events, invites, views
@@ -23,10 +23,6 @@ if TYPE_CHECKING:
     from bot.worker import WorkerProcess
 
 log = logging.getLogger(__name__)
-
-
-def system_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def create_app(

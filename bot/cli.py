@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             return migrate_command()
         if args.command == "demo":
-            from bot.demo import run_demo
+            from bot.devkit.demo import run_demo
 
             return run_demo()
     except ConfigError as error:
@@ -73,7 +73,7 @@ def _moment(text: str) -> dt.datetime:
 
 def _runtime(settings: Settings):
     """The pieces every long-running command shares: engine, sessions, Slack client, digest runner."""
-    from bot.app import system_clock
+    from bot.clock import system_clock
     from bot.scheduler import make_runner
     from bot.slack import make_client
     from storage.db import make_engine, make_sessions, migrate

@@ -114,7 +114,7 @@ def _stops_ignored() -> Iterator[None]:
 def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_level: int) -> None:
     """The child: build this process's own app pieces, then run jobs until told to stop (None)."""
     from bot import logs
-    from bot.app import system_clock
+    from bot.clock import system_clock
     from bot.slack import make_client
     from handlers.context import Deps, run_job
     from storage.db import make_engine, make_sessions

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bot.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
+from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
 from storage.db import make_engine, migrate
 from storage.models import Base
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import func, select
 
-from bot.local_slack import Call
+from bot.devkit.local_slack import Call
 from storage.models import CollabOffer, CollabRequest, Share
 
 

@@ -407,7 +407,7 @@ def test_a_database_that_refuses_during_a_run_is_reported_and_the_next_run_catch
     """SQLite only: another process holding its write lock is how a database refuses here."""
     import sqlite3
 
-    from bot.sandbox import Sandbox
+    from bot.devkit.sandbox import Sandbox
 
     path = tmp_path / "locked.sqlite3"
     with Sandbox(f"sqlite:///{path}", clock=clock) as sandbox:

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.local_slack import LocalSlack
+from bot.devkit.local_slack import LocalSlack
 
 TOKEN = "xoxb-test-secret-123"
 

@@ -16,7 +16,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from bot.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
+from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
 from handlers.ids import Block
 from storage.db import alembic_config, make_engine
 from storage.models import Share

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.local_slack import LocalSlack
-from bot.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
-from bot.simulate import SlackSimulator
+from bot.devkit.local_slack import LocalSlack
+from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
+from bot.devkit.simulate import SlackSimulator
 from handlers.ids import Action, Block, View
 from storage.db import make_engine, make_sessions
 from tests.helpers import all_text, offers, requests, response_to, shares

@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.app import serve_app, system_clock
+from bot.app import serve_app
+from bot.clock import system_clock
 from bot.config import Settings
-from bot.local_slack import LocalSlack
+from bot.devkit.local_slack import LocalSlack
+from bot.devkit.simulate import SlackSimulator
 from bot.server import server_url
-from bot.simulate import SlackSimulator
 from bot.slack import make_client
 from handlers.context import Clock
 from storage.db import make_engine, make_sessions, migrate

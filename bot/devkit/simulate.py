@@ -45,7 +45,7 @@ class SlackSimulator:
     def __init__(self, app_url: str, signing_secret: str, slack, *, team_id: str = TEAM_ID):
         self.events_url = app_url.rstrip("/") + SLACK_PATH
         self.secret = signing_secret
-        self.slack = slack  # a bot.local_slack.LocalSlack, for response URLs
+        self.slack = slack  # a bot.devkit.local_slack.LocalSlack, for response URLs
         self.team_id = team_id
 
     # ---- raw transport ----------------------------------------------------------------------------------

@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot import reminders, reviews, scheduler
-from bot.sandbox import Sandbox
+from bot.devkit.sandbox import Sandbox
+from bot.devkit.simulate import Reply, render
 from bot.scheduler import make_runner
-from bot.simulate import Reply, render
 from handlers.blocks import TWO_QUESTIONS
 from handlers.ids import Action, Command, View, responsibility_block
 from handlers.ids import Block as B
