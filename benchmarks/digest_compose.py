@@ -29,7 +29,7 @@ from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from domain.digest import compose
-from handlers.digest_blocks import digest_blocks
+from handlers.digests.blocks import digest_blocks
 from storage.db import make_engine, make_sessions, migrate
 from storage.digests import digest_input, unanswered_requests
 from storage.models import CollabOffer, CollabRequest, Highlight, Reaction, Share

@@ -12,8 +12,8 @@ week (shares with reactions and a highlight, open requests with offers) and one 
 
 Slack is bot.devkit.local_slack.LocalSlack on 127.0.0.1 with its per-channel limiter at 1 post per second. On top
 of it, an evenly spread share of the channels answers its first chat.postMessage with 429 and Retry-After: 1,
-through `fail(..., where=that channel)`. The app's own WebClient (bot.slack.make_client) and DigestRunner do
-the rest, with `workers` threads (default: DigestRunner's own).
+through `fail(..., where=that channel)`. The app's own WebClient (bot.slack.make_client) and the scheduler's
+Runner (bot.delivery) do the rest, with `workers` threads (default: the Runner's own).
 
 What is timed is `runner.run_due(slot)` from call to return: planning, claims, composing, posting and
 ledger writes. It is compared with the time the rate limits themselves require. A channel answered 429 with
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import json
 import logging
 import os
@@ -51,15 +50,17 @@ from sqlalchemy import Engine, create_engine, select, text
 
 from benchmarks.digest_compose import ASKS, PHRASES
 from bot.config import Settings
+from bot.delivery import DEFAULT_WORKERS, Runner
+from bot.delivery.digests import Digests
 from bot.devkit.local_slack import LocalSlack
 from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET
-from bot.scheduler import DigestRunner
 from bot.slack import make_client
 from domain.digest import compose
-from handlers.digest_blocks import digest_blocks, digest_text
-from storage import ledger, queries, roles
+from handlers.digests.blocks import digest_blocks, digest_text
+from storage import reactions, requests, shares, subscriptions
 from storage.db import make_engine, make_sessions, migrate
 from storage.digests import digest_input
+from storage.ledger import Status
 from storage.models import Delivery
 
 TZ = ZoneInfo("Europe/London")
@@ -73,7 +74,6 @@ TARGET_RATIO = 1.2
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = f"bench_delivery_{os.getpid()}"
 PROJECT = Path(__file__).resolve().parent.parent
-DEFAULT_WORKERS = inspect.signature(DigestRunner.__init__).parameters["workers"].default
 
 
 # ---- the data ----------------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def fill(sessions, channels: list[str]) -> dict[str, int]:
         for t, team_id in enumerate(TEAMS):
             for n in range(8):
                 created = SLOT - dt.timedelta(days=6, hours=-n * 17 - t % 5)
-                share = queries.add_share(
+                share = shares.add_share(
                     session,
                     team_id=team_id,
                     author_id=f"U{t:02d}{n:02d}",
@@ -106,18 +106,27 @@ def fill(sessions, channels: list[str]) -> dict[str, int]:
                     tags=["attendance", "parents"] if n % 2 else ["youth-voice"],
                     now=created,
                 )
-                queries.record_posted(
-                    session, share, channel_id=share.channel_id, ts=f"{created.timestamp():.6f}", permalink=None
+                shares.record_share_posted(
+                    session,
+                    team_id=team_id,
+                    share_id=share.id,
+                    channel_id=share.channel_id,
+                    ts=f"{created.timestamp():.6f}",
+                    permalink=None,
                 )
                 for r in range(n % 4):
-                    roles.add_reaction(session, share, user_id=f"U_FAN{r}", emoji="clap", now=created)
+                    reactions.add_reaction(
+                        session, team_id=team_id, share_id=share.id, user_id=f"U_FAN{r}", emoji="clap", now=created
+                    )
                     counts["reactions"] += 1
                 if n == 2:
-                    roles.add_highlight(session, share, leader_id=f"U_LEAD_{team_id}", now=created)
+                    reactions.add_highlight(
+                        session, team_id=team_id, share_id=share.id, leader_id=f"U_LEAD_{team_id}", now=created
+                    )
                     counts["highlights"] += 1
                 counts["shares"] += 1
             for n in range(3):
-                request = queries.add_request(
+                request = requests.add_request(
                     session,
                     team_id=team_id,
                     requester_id=f"U{t:02d}{n:02d}",
@@ -126,11 +135,17 @@ def fill(sessions, channels: list[str]) -> dict[str, int]:
                     now=SLOT - dt.timedelta(days=2 + 4 * n),
                 )
                 for o in range(n):
-                    queries.add_offer(session, request, user_id=f"U_HELP{o}", now=SLOT - dt.timedelta(days=1))
+                    requests.add_offer(
+                        session,
+                        team_id=team_id,
+                        request_id=request.id,
+                        user_id=f"U_HELP{o}",
+                        now=SLOT - dt.timedelta(days=1),
+                    )
                     counts["offers"] += 1
                 counts["requests"] += 1
         for i, channel in enumerate(channels):
-            ledger.save_subscription(
+            subscriptions.save_subscription(
                 session,
                 team_id=TEAMS[i % len(TEAMS)],
                 channel_id=channel,
@@ -206,15 +221,15 @@ class SlackProcess:
 # ---- the run -----------------------------------------------------------------------------------------
 
 
-class TimedRunner(DigestRunner):
-    """The real runner, noting how long planning took (the rest of run_due is the thread pool)."""
+class TimedDigests(Digests):
+    """The real digest duty, noting how long planning took (the rest of run_due is the pipeline)."""
 
     plan_s = 0.0
 
-    def _plan(self, now, lines):
+    def due(self, now):
         started = time.monotonic()
         try:
-            return super()._plan(now, lines)
+            return super().due(now)
         finally:
             self.plan_s = time.monotonic() - started
 
@@ -251,7 +266,7 @@ def posting_floor(database_url: str, count: int, workers: int, latency: float, d
         slack.stop()
 
 
-def run_due(runner: DigestRunner) -> tuple[list[str], str | None]:
+def run_due(runner: Runner) -> tuple[list[str], str | None]:
     """The lines run_due returns, or none and what it raised (e.g. SQLite's "database is locked")."""
     try:
         return runner.run_due(SLOT), None
@@ -269,7 +284,9 @@ def measure(url: str, channel_count: int, share: float, workers: int | None, lat
     slack = SlackProcess(channels, limited, latency)
     try:
         options = {} if workers is None else {"workers": workers}
-        runner = TimedRunner(sessions, make_client(settings_for(url, slack.url)), TZ, clock=lambda: SLOT, **options)
+        timed = TimedDigests(sessions, TZ)
+        client = make_client(settings_for(url, slack.url))
+        runner = Runner(sessions, client, TZ, clock=lambda: SLOT, digests=timed, **options)
 
         started = time.monotonic()  # CLOCK_MONOTONIC: the same clock as the stand-in's, across processes
         lines, crash = run_due(runner)
@@ -304,7 +321,7 @@ def measure(url: str, channel_count: int, share: float, workers: int | None, lat
         "latency": latency,
         "counts": counts,
         "elapsed": elapsed,
-        "plan": runner.plan_s,
+        "plan": timed.plan_s,
         "first_post": min((at - started for _, at, _ in posts), default=0.0),
         "last_post": max((at - started for at in accepted), default=0.0),
         "last_429": max((at - started for at in first_429.values()), default=0.0),
@@ -329,7 +346,7 @@ def check(channels, limited, lines, again, first, second, rows) -> list[str]:
     if stray:
         problems.append(f"posts to channels that are not subscribed: {stray[:5]}")
     ledger_rows = Counter((target, kind, status) for target, kind, status, _ in rows)
-    missing = [c for c in channels if ledger_rows[(c, "digest", ledger.DELIVERED)] != 1]
+    missing = [c for c in channels if ledger_rows[(c, "digest", Status.DELIVERED)] != 1]
     if missing or len(rows) != len(channels):
         problems.append(f"{len(rows)} ledger rows; {len(missing)} channels without one 'delivered' row")
     ts = {target: message_ts for target, _, _, message_ts in rows}
@@ -426,7 +443,7 @@ def main() -> int:
     )
     parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL, help="where to create that database")
     parser.add_argument("--rate-limited-share", type=float, default=0.1, help="channels answered 429 at first")
-    parser.add_argument("--workers", type=int, help=f"DigestRunner's thread pool (default {DEFAULT_WORKERS})")
+    parser.add_argument("--workers", type=int, help=f"the runner's thread pool (default {DEFAULT_WORKERS})")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds the stand-in takes per call")
     parser.add_argument("--serve-slack", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -1,4 +1,8 @@
-"""Assemble the Bolt app: one create_app that takes its dependencies and registers every listener once."""
+"""Assemble the Bolt app: one create_app that takes its dependencies and registers every feature once.
+
+FEATURES lists every capability the app has; each is a package of handlers with one `register(app, deps)` and
+the words it adds to `/talks` (TALKS_VERBS).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,11 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.clock import system_clock
+from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.scheduler import make_runner
-from handlers import actions, agreements, commands, events, invites, views
-from handlers.context import Clock, Deps, DigestDesk
+from bot.delivery import Runner
+from handlers import agreements, digests, highlights, home, meetups, roles, shares, talks
+from handlers.context import Deps, DigestDesk, JobQueue, TalksVerb, log_failure
 from storage.db import Sessions
 
 if TYPE_CHECKING:
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FEATURES = (shares, agreements, meetups, roles, highlights, digests, home)
+
 
 def create_app(
     settings: Settings,
@@ -32,8 +38,8 @@ def create_app(
     *,
     clock: Clock = system_clock,
     executor: ThreadPoolExecutor | None = None,
-    background: ThreadPoolExecutor | None = None,
-    digests: DigestDesk | None = None,
+    background: ThreadPoolExecutor | JobQueue | None = None,
+    digest_desk: DigestDesk | None = None,
 ) -> App:
     """The Bolt app. Listeners run on `executor`; the slow work they hand back after acknowledging runs on
     `background` (shut both down, in that order, to drain in-flight work)."""
@@ -44,16 +50,19 @@ def create_app(
         listener_executor=executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
         logger=logging.getLogger("slack_bolt"),
     )
-    digests = digests or make_runner(sessions, client, settings.tz, clock=clock)
+    digest_desk = digest_desk or Runner(sessions, client, settings.tz, clock=clock)
     background = background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
-    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz, digests=digests, background=background)
-    for module in (commands, actions, views, events, agreements, invites):
-        module.register(app, deps)
+    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz, digests=digest_desk, background=background)
+    verbs: dict[str, TalksVerb] = {}
+    for feature in FEATURES:
+        feature.register(app, deps)
+        verbs |= feature.TALKS_VERBS
+    talks.register(app, deps, verbs)
 
     @app.error
     def handle_error(error: Exception, body: dict) -> None:
         kind = body.get("type") or ("command" if "command" in body else "unknown")
-        log.error("error handling a %s request", kind, exc_info=error)
+        log_failure(f"handling a {kind} request", error)
 
     return app
 
@@ -83,7 +92,7 @@ def serve_app(
     port: int,
     threads: int = 16,
     clock: Clock = system_clock,
-    digests: DigestDesk | None = None,
+    digest_desk: DigestDesk | None = None,
     worker_process: bool = True,
     log_level: int = logging.INFO,
 ) -> Served:
@@ -104,7 +113,9 @@ def serve_app(
         if worker_process
         else ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
     )
-    app = create_app(settings, sessions, client, clock=clock, executor=executor, background=background, digests=digests)
+    app = create_app(
+        settings, sessions, client, clock=clock, executor=executor, background=background, digest_desk=digest_desk
+    )
     server = make_server(make_wsgi_app(app, engine), host=host, port=port, threads=threads)
     settle_memory()
     return Served(app=app, server=server, executor=executor, background=background)

@@ -74,7 +74,7 @@ def _moment(text: str) -> dt.datetime:
 def _runtime(settings: Settings):
     """The pieces every long-running command shares: engine, sessions, Slack client, digest runner."""
     from bot.clock import system_clock
-    from bot.scheduler import make_runner
+    from bot.delivery import Runner
     from bot.slack import make_client
     from storage.db import make_engine, make_sessions, migrate
 
@@ -82,19 +82,19 @@ def _runtime(settings: Settings):
     if engine.dialect.name == "sqlite":
         migrate(engine)
     sessions, client = make_sessions(engine), make_client(settings)
-    return engine, sessions, client, make_runner(sessions, client, settings.tz, clock=system_clock)
+    return engine, sessions, client, Runner(sessions, client, settings.tz, clock=system_clock)
 
 
 def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
     from bot.app import serve_app
-    from bot.scheduler import start_scheduler
+    from bot.delivery import start_scheduler
     from bot.server import server_url
 
     settings = Settings.from_env()
     logs.configure(logging.INFO, *settings.secrets())
     engine, sessions, client, runner = _runtime(settings)
-    served = serve_app(settings, engine, sessions, client, host=host, port=port, digests=runner)
-    scheduler_thread = start_scheduler(runner, engine) if scheduler else None
+    served = serve_app(settings, engine, sessions, client, host=host, port=port, digest_desk=runner)
+    scheduler_thread = start_scheduler(runner) if scheduler else None
     log.info(
         "serving Slack on %s/slack/events (database %s, scheduler %s)",
         server_url(served.server),
@@ -119,12 +119,12 @@ def _interrupt(*_: object) -> None:
 
 
 def scheduler_command() -> int:
-    from bot.scheduler import start_scheduler
+    from bot.delivery import start_scheduler
 
     settings = Settings.from_env()
     logs.configure(logging.INFO, *settings.secrets())
-    engine, _sessions, _client, runner = _runtime(settings)
-    background = start_scheduler(runner, engine)
+    _engine, _sessions, _client, runner = _runtime(settings)
+    background = start_scheduler(runner)
     log.info("scheduler running (database %s); Ctrl-C stops it", redact_url(settings.database_url))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -115,6 +115,7 @@ def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_lev
     """The child: build this process's own app pieces, then run jobs until told to stop (None)."""
     from bot import logs
     from bot.clock import system_clock
+    from bot.delivery import Runner
     from bot.slack import make_client
     from handlers.context import Deps, run_job
     from storage.db import make_engine, make_sessions
@@ -125,7 +126,9 @@ def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_lev
     logs.configure(log_level, *settings.secrets())
     engine = make_engine(settings.database_url)
     client = make_client(settings)
-    deps = Deps(sessions=make_sessions(engine), clock=system_clock, tz=settings.tz)
+    sessions = make_sessions(engine)
+    digests = Runner(sessions, client, settings.tz, clock=system_clock)  # for `/talks digest now` and preview
+    deps = Deps(sessions=sessions, clock=system_clock, tz=settings.tz, digests=digests)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack") as pool:
         while data := _receive(jobs):
             job, name = pickle.loads(data)

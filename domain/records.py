@@ -1,4 +1,5 @@
-"""Small frozen records that Block Kit builders and the digest take: plain values, no database."""
+"""Small frozen records that storage hands out and Block Kit builders and the digest take: plain values, no
+database session behind them."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ class ShareCard:
     link: str | None = None
     permalink: str | None = None
     created_at: dt.datetime | None = None
+    channel_id: str = ""
+    message_ts: str | None = None  # set once the app has posted it
+    team_id: str = ""
+
+    @property
+    def posted(self) -> bool:
+        return self.message_ts is not None
 
 
 @dataclass(frozen=True)
@@ -29,3 +37,10 @@ class RequestCard:
     offerers: tuple[str, ...] = ()
     permalink: str | None = None
     created_at: dt.datetime | None = None
+    channel_id: str = ""
+    message_ts: str | None = None
+    team_id: str = ""
+
+    @property
+    def posted(self) -> bool:
+        return self.message_ts is not None

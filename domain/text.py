@@ -24,6 +24,10 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 # UK-style phone numbers: 07700 900123, +44 7700 900123, 020 7946 0958 (10-11 digits, spaces allowed).
 _PHONE = re.compile(r"(?<!\d)(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?!\d)")
 _DATE_OF_BIRTH = re.compile(r"\b(?:dob|d\.o\.b|date of birth|born on)\b", re.IGNORECASE)
+# A user mention as Slack sends it in an escaped command: <@U123|name> or <@U123>.
+_MENTION = re.compile(r"<@([UW][A-Z0-9_]{1,31})(?:\|[^<>]*)?>")
+_BETWEEN_MENTIONS = re.compile(r"[\s,&]+|\band\b", re.IGNORECASE)
+_EMOJI_NAME = re.compile(r"[a-z0-9_\-+']{1,100}")
 
 
 def escape(text: str) -> str:
@@ -178,3 +182,22 @@ def shorten(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
     return cut.rstrip() + "…"
+
+
+def parse_people(text: str) -> tuple[str, ...] | None:
+    """The user ids mentioned in `text` ("<@U1|ann>, <@U2> and <@U3>"), or None if anything else is there."""
+    ids = _MENTION.findall(text)
+    if not ids or _BETWEEN_MENTIONS.sub("", _MENTION.sub(" ", text)):
+        return None
+    return tuple(dict.fromkeys(ids))
+
+
+def base_emoji(name: str) -> str:
+    """An emoji name without its skin tone: "+1::skin-tone-2" -> "+1"."""
+    return name.split("::", 1)[0]
+
+
+def emoji_name(text: str) -> str | None:
+    """The emoji name in "star2", ":star2:" or ":+1::skin-tone-2:", or None if it can't be an emoji name."""
+    name = base_emoji(text.strip().lower().strip(":"))
+    return name if _EMOJI_NAME.fullmatch(name) else None

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import pickle
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -41,6 +40,7 @@ class Deps:
     tz: ZoneInfo
     digests: DigestDesk | None = None
     background: Executor | JobQueue | None = None  # runs the jobs handlers hand back after acknowledging; None: now
+    one_at_a_time: OnePerKey = field(default_factory=lambda: OnePerKey())  # e.g. one agreement's summary
 
     def later(self, job: Job, client, name: str) -> None:
         """Run `job` after Slack has its acknowledgement, off the threads that acknowledge.
@@ -59,25 +59,6 @@ class Deps:
 
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()
-
-
-@dataclass(frozen=True)
-class ModalContext:
-    """A modal's private_metadata: where it was opened from and what it edits."""
-
-    channel_id: str | None = None
-    share_id: int | None = None
-
-    def to_json(self) -> str:
-        return json.dumps({k: v for k, v in asdict(self).items() if v is not None})
-
-    @classmethod
-    def from_json(cls, text: str | None) -> ModalContext:
-        try:
-            data = json.loads(text or "{}")
-        except ValueError:
-            return cls()
-        return cls(channel_id=data.get("channel_id"), share_id=data.get("share_id"))
 
 
 @dataclass(frozen=True)
@@ -101,11 +82,16 @@ class JobQueue(Protocol):
 
 
 def run_job(job: Job, client: WebClient, deps: Deps, name: str) -> None:
-    """Run one job; the one place a job's failure is logged (with its traceback), so it never goes unseen."""
+    """Run one job; a failure is logged with its traceback (log_failure), so it never goes unseen."""
     try:
         job.work(client, deps, *job.args)
-    except Exception:
-        log.exception("%s failed after acknowledging", name)
+    except Exception as error:
+        log_failure(f"{name} after acknowledging", error)
+
+
+def log_failure(what: str, error: BaseException) -> None:
+    """The one way a failure in handling something is logged: what failed, and the traceback."""
+    log.error("%s failed", what, exc_info=error)
 
 
 def respond_to(payload: dict) -> Respond:
@@ -128,8 +114,8 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
     def run(ack, body, respond, client) -> None:
         try:
             work = handler(ack, body, respond, client, deps)
-        except Exception:
-            log.exception("%s failed", handler.__name__)
+        except Exception as error:
+            log_failure(handler.__name__, error)
             if ack.response is None:
                 ack()
             return
@@ -139,8 +125,8 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
             return
         try:
             deps.later(work, client, handler.__name__)
-        except Exception:
-            log.exception("%s could not hand over its work", handler.__name__)
+        except Exception as error:
+            log_failure(f"handing over the work of {handler.__name__}", error)
 
     run.__name__ = handler.__name__
     return run
@@ -168,7 +154,7 @@ class TalksRequest:
     ack: Callable[..., None]
     command: dict
     respond: Callable[..., None]
-    client: object  # slack_sdk.WebClient
+    client: WebClient
     deps: Deps
     verb: str
     rest: str
@@ -186,4 +172,4 @@ class TalksRequest:
         self.respond(text=text, response_type="ephemeral")
 
 
-TalksVerb = Callable[[TalksRequest], None]
+TalksVerb = Callable[[TalksRequest], "Job | None"]  # may hand back slow work, as a handler does

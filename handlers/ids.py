@@ -24,8 +24,8 @@ class Action(StrEnum):
     CONFIRM_AGREEMENT = "agreement_confirm"
     PROPOSE_CHANGE = "agreement_propose_change"
     RECORD_REVIEW = "agreement_record_review"
-    EVENT_GOING = "event_going"
-    EVENT_INTERESTED = "event_interested"
+    MEETUP_GOING = "event_going"
+    MEETUP_INTERESTED = "event_interested"
 
 
 class View(StrEnum):
@@ -37,7 +37,7 @@ class View(StrEnum):
     AGREEMENT_DETAILS = "agreement_details_modal"  # step 2: who does what, dates, communication, credit, reviews
     AGREEMENT_CHANGE = "agreement_change_modal"
     AGREEMENT_REVIEW = "agreement_review_modal"
-    EVENT = "event_modal"
+    MEETUP = "event_modal"
 
 
 class Block(StrEnum):
@@ -68,16 +68,16 @@ class Block(StrEnum):
     CREDIT_NOTE = "credit_note"
     NEXT_REVIEW = "next_review"
     # events
-    EVENT_TITLE = "event_title"
-    EVENT_DATE = "event_date"
-    EVENT_TIME = "event_time"
+    MEETUP_TITLE = "event_title"
+    MEETUP_DATE = "event_date"
+    MEETUP_TIME = "event_time"
     PLACE = "place"
     ABOUT = "about"
     INVITE_PEOPLE = "invite_people"
     INVITE_CHANNELS = "invite_channels"
 
 
-class Event(StrEnum):
+class SlackEvent(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
     REACTION_ADDED = "reaction_added"
     REACTION_REMOVED = "reaction_removed"

@@ -1,4 +1,5 @@
-"""Posting to a channel the way a person would expect: join public channels, explain private ones.
+"""Posting to a channel the way a person would expect (join public channels, explain private ones), and
+telling the person who acted, only them.
 
 Rate limits (Retry-After), 5xx answers and dropped connections are retried by the WebClient's retry
 handlers (see bot.slack), so this module only decides what each final answer means for the user.
@@ -7,6 +8,7 @@ handlers (see bot.slack), so this module only decides what each final answer mea
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -14,6 +16,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 
 log = logging.getLogger(__name__)
+
+Tell = Callable[[list[Block]], None]  # shows blocks to the person who acted (ephemeral or by DM)
 
 REASONS = {
     "not_in_channel": "I'm not a member of the channel. If it is private, type `/invite @Programme Talks` in it first",
@@ -136,3 +140,27 @@ def _retry_after(error: Exception) -> float | None:
 
 def _not_posted(code: str, *, retry_after: float | None = None) -> NotPosted:
     return NotPosted(reason=reason(code), error=code, retry_after=retry_after)
+
+
+# ---- telling the person who acted ------------------------------------------------------------------------
+
+
+def dm(client: WebClient, user_id: str) -> Tell:
+    """Tell someone something in their direct messages with the app (used where there is no response_url)."""
+
+    def tell(message: list[Block]) -> None:
+        post_message(client, user_id, message, "Programme Talks", permalink=False)  # failures are logged there
+
+    return tell
+
+
+def ephemeral(respond) -> Tell:
+    def tell(message: list[Block]) -> None:
+        respond(blocks=message, response_type="ephemeral", replace_original=False)
+
+    return tell
+
+
+def say(respond, text: str) -> None:
+    """Answer the person who clicked, only to them, leaving the message they clicked as it is."""
+    respond(text=text, response_type="ephemeral", replace_original=False)

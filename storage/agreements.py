@@ -51,7 +51,7 @@ def add_agreement(
     organisations: Sequence[Organisation],
     terms: Terms,
     now: dt.datetime,
-) -> Agreement:
+) -> AgreementRecord:
     """Save a new agreement as version 1, numbered next in its workspace; its creator, if a party, confirms it.
 
     Two people saving at once may pick the same number: the unique (team, number) constraint refuses one,
@@ -105,14 +105,19 @@ def add_agreement(
     _settle_status(agreement)
     session.flush()
     _add_version(session, agreement, changed_by=created_by, note=None, now=now)
-    return agreement
+    return _record(session, agreement)
 
 
-def get_agreement(session: Session, *, team_id: str, number: int, for_update: bool = False) -> Agreement | None:
-    query = select(Agreement).where(Agreement.team_id == team_id, Agreement.number == number)
-    if for_update:  # two confirmations or reviews at once are applied one after the other
-        query = query.with_for_update()
-    return session.scalar(query.options(selectinload(Agreement.parties)))
+def get_agreement(
+    session: Session, *, team_id: str, number: int, for_update: bool = False, versions: bool = False
+) -> AgreementRecord | None:
+    """The workspace's agreement with this number, with its reviews (and, with `versions`, every version).
+
+    With `for_update` the row is locked until the transaction ends (PostgreSQL; SQLite's writers take turns
+    anyway), so two confirmations or reviews at once are applied one after the other.
+    """
+    agreement = _row(session, team_id, number, for_update=for_update)
+    return _record(session, agreement, versions=versions) if agreement else None
 
 
 def list_party_agreements(session: Session, *, team_id: str, user_id: str, limit: int = 20) -> list[AgreementRecord]:
@@ -127,12 +132,16 @@ def list_party_agreements(session: Session, *, team_id: str, user_id: str, limit
         .limit(limit)
         .options(selectinload(Agreement.parties))
     )
-    return [agreement_record(session, agreement, reviews=False) for agreement in found]
+    return [_record(session, agreement, reviews=False) for agreement in found]
 
 
 def confirm_agreement(
-    session: Session, agreement: Agreement, *, user_id: str, version: int, now: dt.datetime
-) -> Confirmation:
+    session: Session, *, team_id: str, number: int, user_id: str, version: int, now: dt.datetime
+) -> Confirmation | None:
+    """Someone confirms the version they were shown; None when the agreement is not there."""
+    agreement = _row(session, team_id, number, for_update=True)
+    if agreement is None:
+        return None
     party = next((p for p in agreement.parties if p.user_id == user_id), None)
     if party is None:
         return Confirmation.NOT_PARTY
@@ -150,9 +159,12 @@ def confirm_agreement(
 
 
 def change_agreement(
-    session: Session, agreement: Agreement, *, user_id: str, terms: Terms, note: str, now: dt.datetime
+    session: Session, *, team_id: str, number: int, user_id: str, terms: Terms, note: str, now: dt.datetime
 ) -> None:
     """A new version: back to draft, confirmed only by the person who proposed it; earlier versions are kept."""
+    agreement = _row(session, team_id, number, for_update=True)
+    if agreement is None:
+        raise LookupError(f"no agreement #{number} in {team_id}")
     agreement.version += 1
     agreement.start_date, agreement.end_date = terms.start_date, terms.end_date
     agreement.comms_internal, agreement.comms_external = terms.comms_internal, terms.comms_external
@@ -170,8 +182,9 @@ def change_agreement(
 
 def record_review(
     session: Session,
-    agreement: Agreement,
     *,
+    team_id: str,
+    number: int,
     review_date: dt.date,
     outcome: str,
     achieved: str,
@@ -180,8 +193,11 @@ def record_review(
     next_review: dt.date | None,
     user_id: str,
     now: dt.datetime,
-) -> AgreementReview:
+) -> None:
     """Record the review for a date; the next review moves on (so that date's nudges stop), or it ends."""
+    agreement = _row(session, team_id, number, for_update=True)
+    if agreement is None:
+        raise LookupError(f"no agreement #{number} in {team_id}")
     review = AgreementReview(
         team_id=agreement.team_id,
         agreement_id=agreement.id,
@@ -199,12 +215,14 @@ def record_review(
     if outcome == ENDED:
         agreement.status = ENDED
     session.flush()
-    return review
 
 
-def record_posted(session: Session, agreement: Agreement, *, ts: str, permalink: str | None) -> None:
-    agreement.message_ts, agreement.permalink = ts, permalink
-    session.flush()
+def record_agreement_posted(session: Session, *, team_id: str, number: int, ts: str, permalink: str | None) -> None:
+    """Remember where the agreement's summary is, so it can be kept up to date."""
+    agreement = _row(session, team_id, number)
+    if agreement is not None:
+        agreement.message_ts, agreement.permalink = ts, permalink
+        session.flush()
 
 
 def agreed_reviews_by(session: Session, *, day: dt.date) -> list[AgreementRecord]:
@@ -215,7 +233,7 @@ def agreed_reviews_by(session: Session, *, day: dt.date) -> list[AgreementRecord
         .order_by(Agreement.id)
         .options(selectinload(Agreement.parties))
     )
-    return [agreement_record(session, agreement, reviews=False) for agreement in found]
+    return [_record(session, agreement, reviews=False) for agreement in found]
 
 
 def reviews_due(
@@ -237,9 +255,14 @@ def reviews_due(
     return [ReviewDue(a.number, a.title, a.next_review, _parties(a)) for a in found]
 
 
-def agreement_record(
-    session: Session, agreement: Agreement, *, reviews: bool = True, versions: bool = False
-) -> AgreementRecord:
+def _row(session: Session, team_id: str, number: int, *, for_update: bool = False) -> Agreement | None:
+    query = select(Agreement).where(Agreement.team_id == team_id, Agreement.number == number)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query.options(selectinload(Agreement.parties)))
+
+
+def _record(session: Session, agreement: Agreement, *, reviews: bool = True, versions: bool = False) -> AgreementRecord:
     """The agreement as a plain record; with its reviews (for the summary), and versions (for show and export)."""
     return AgreementRecord(
         id=agreement.id,
@@ -311,7 +334,7 @@ def _settle_status(agreement: Agreement) -> None:
 def _add_version(
     session: Session, agreement: Agreement, *, changed_by: str, note: str | None, now: dt.datetime
 ) -> None:
-    record = agreement_record(session, agreement, reviews=False)
+    record = _record(session, agreement, reviews=False)
     session.add(
         AgreementVersion(
             team_id=agreement.team_id,

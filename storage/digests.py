@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from domain.digest import DigestInput, DigestRequest, DigestShare
 from domain.records import RequestCard, ShareCard
 from storage.models import CollabOffer, CollabRequest, Highlight, Reaction, Share
-from storage.queries import request_card, share_card
+from storage.requests import request_card
+from storage.shares import share_card
 
 
 def digest_input(

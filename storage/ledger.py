@@ -1,4 +1,4 @@
-"""Digest subscriptions and the delivery ledger: the database decides what has been posted, exactly once.
+"""The delivery ledger: the database decides what has been posted, exactly once.
 
 Claims are short transactions: insert a row under the unique (team, kind, target, period) constraint, or
 move a retryable row back to "posting" with a conditional UPDATE. Whoever's statement succeeds posts; every
@@ -12,78 +12,77 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Delivery, DigestSubscription
-
-POSTING, DELIVERED, RETRY, FAILED, SKIPPED, QUIET, UNCONFIRMED = (
-    "posting",
-    "delivered",
-    "retry",  # a passing fault (rate limit, 5xx, no connection): the next run tries again while it is on time
-    "failed",  # Slack said no for good (channel gone, app removed): the subscription is paused
-    "skipped",  # found too late after downtime
-    "quiet",  # nothing new, and the channel chose "quiet skip"
-    "unconfirmed",  # claimed by a run that stopped before it could record the outcome; never posted again
-)
+from storage.models import Delivery
 
 
-def get_subscription(session: Session, *, team_id: str, channel_id: str) -> DigestSubscription | None:
-    return session.scalar(
-        select(DigestSubscription).where(
-            DigestSubscription.team_id == team_id, DigestSubscription.channel_id == channel_id
-        )
+class Kind(StrEnum):
+    """What a ledger row delivers: every kind of scheduled post, in one place."""
+
+    DIGEST = "digest"  # a channel's digest, once per period
+    CHAMPION_DIGEST = "champion_digest"  # a champion's copy, with what needs their attention
+    DIGEST_PAUSED = "digest_paused"  # telling a champion a channel's digest could not be delivered
+    REVIEW_NUDGE = "review_nudge"  # an agreement's review is coming or due
+    REVIEW_ESCALATION = "review_escalation"  # champions told of a review 14 days overdue
+    MEETUP_REMINDER = "event_reminder"  # the day before a meetup, to people going
+
+
+class Status(StrEnum):
+    POSTING = "posting"  # claimed: being posted now
+    DELIVERED = "delivered"
+    RETRY = "retry"  # a passing fault (rate limit, 5xx, no connection): the next run tries again while it is due
+    FAILED = "failed"  # Slack said no for good (channel gone, app removed)
+    SKIPPED = "skipped"  # found too late after downtime
+    QUIET = "quiet"  # nothing new, and the channel chose "quiet skip"
+    UNCONFIRMED = "unconfirmed"  # claimed by a run that stopped before it could record the outcome; never posted again
+
+
+POSTING, DELIVERED, RETRY, FAILED, SKIPPED, QUIET, UNCONFIRMED = Status
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A ledger row, as planning and reports need it."""
+
+    id: int
+    team_id: str
+    kind: Kind
+    target: str
+    period_key: str
+    scheduled_for: dt.datetime
+    status: Status
+    error: str | None
+    subscription_id: int | None
+
+
+def retryable(session: Session, *, kinds: Sequence[Kind], not_before: dt.datetime) -> list[Entry]:
+    """Rows of these kinds waiting to be tried again, scheduled at or after `not_before`."""
+    rows = session.scalars(
+        select(Delivery).where(Delivery.kind.in_(kinds), Delivery.status == RETRY, Delivery.scheduled_for >= not_before)
     )
-
-
-def save_subscription(
-    session: Session, *, team_id: str, channel_id: str, schedule: str, user_id: str, now: dt.datetime
-) -> DigestSubscription:
-    """Subscribe a channel, or change its schedule (and switch it back on if it was paused)."""
-    subscription = get_subscription(session, team_id=team_id, channel_id=channel_id)
-    if subscription is None:
-        subscription = DigestSubscription(team_id=team_id, channel_id=channel_id, created_at=now)
-        session.add(subscription)
-    subscription.schedule, subscription.active, subscription.disabled_reason = schedule, True, None
-    subscription.created_by, subscription.updated_at = user_id, now
-    session.flush()
-    return subscription
-
-
-def pause_subscription(
-    session: Session, subscription: DigestSubscription, *, reason: str | None, now: dt.datetime
-) -> None:
-    subscription.active, subscription.disabled_reason, subscription.updated_at = False, reason, now
-    session.flush()
-
-
-def list_active_subscriptions(session: Session) -> Sequence[DigestSubscription]:
-    """Every workspace's active subscriptions: the scheduler serves them all."""
-    return session.scalars(
-        select(DigestSubscription).where(DigestSubscription.active.is_(True)).order_by(DigestSubscription.id)
-    ).all()
-
-
-def retryable(session: Session, *, not_before: dt.datetime) -> Sequence[Delivery]:
-    return session.scalars(select(Delivery).where(Delivery.status == RETRY, Delivery.scheduled_for >= not_before)).all()
+    return [_entry(row) for row in rows]
 
 
 def claim(
     session: Session,
     *,
     team_id: str,
-    kind: str,
+    kind: Kind,
     target: str,
     period_key: str,
     scheduled_for: dt.datetime,
     now: dt.datetime,
     subscription_id: int | None = None,
-    status: str = POSTING,
-) -> Delivery | None:
-    """Record that this delivery is being made; None when it already is (or was)."""
+    status: Status = POSTING,
+) -> int | None:
+    """Record that this delivery is being made, and its id; None when it already is (or was)."""
     delivery = Delivery(
         team_id=team_id,
         kind=kind,
@@ -99,7 +98,7 @@ def claim(
             session.add(delivery)
     except IntegrityError:
         return None
-    return delivery
+    return delivery.id
 
 
 def claim_many(session: Session, claims: Sequence[dict], *, now: dt.datetime) -> dict[tuple[str, str, str, str], int]:
@@ -199,7 +198,7 @@ def last_digest_moments(
         select(Delivery.subscription_id, func.max(Delivery.scheduled_for))
         .where(
             Delivery.subscription_id.in_(subscription_ids),
-            Delivery.kind == "digest",
+            Delivery.kind == Kind.DIGEST,
             Delivery.status.in_((DELIVERED, QUIET)),
             Delivery.scheduled_for < before,
         )
@@ -208,28 +207,25 @@ def last_digest_moments(
     return {subscription_id: moment for subscription_id, moment in rows}
 
 
-def undelivered(session: Session, *, team_id: str, since: dt.datetime) -> Sequence[Delivery]:
+def undelivered(session: Session, *, team_id: str, since: dt.datetime) -> list[Entry]:
     """Channel digests that did not arrive recently: failed, skipped after downtime, or unconfirmed."""
-    return session.scalars(
+    rows = session.scalars(
         select(Delivery)
         .where(
             Delivery.team_id == team_id,
-            Delivery.kind == "digest",
+            Delivery.kind == Kind.DIGEST,
             Delivery.status.in_((FAILED, SKIPPED, UNCONFIRMED, RETRY)),
             Delivery.scheduled_for > since,
         )
         .order_by(Delivery.scheduled_for)
-    ).all()
-
-
-def claimed_keys(session: Session, *, kinds: Sequence[str], since: dt.datetime) -> set[tuple[str, str, str]]:
-    """(kind, target, period key) of everything in the ledger of these kinds scheduled after a moment."""
-    rows = session.execute(
-        select(Delivery.kind, Delivery.target, Delivery.period_key).where(
-            Delivery.kind.in_(kinds), Delivery.scheduled_for > since
-        )
     )
-    return {(kind, target, key) for kind, target, key in rows}
+    return [_entry(row) for row in rows]
+
+
+def claimed_keys(session: Session, *, kinds: Sequence[Kind], since: dt.datetime) -> dict[tuple[str, str, str], Entry]:
+    """Everything in the ledger of these kinds scheduled after a moment, by (kind, target, period key)."""
+    rows = session.scalars(select(Delivery).where(Delivery.kind.in_(kinds), Delivery.scheduled_for > since))
+    return {(row.kind, row.target, row.period_key): _entry(row) for row in rows}
 
 
 def release(session: Session, *, delivery_id: int) -> None:
@@ -237,12 +233,27 @@ def release(session: Session, *, delivery_id: int) -> None:
     session.execute(delete(Delivery).where(Delivery.id == delivery_id, Delivery.status == POSTING))
 
 
-def get_delivery(session: Session, *, team_id: str, kind: str, target: str, period_key: str) -> Delivery | None:
-    return session.scalar(
+def get_delivery(session: Session, *, team_id: str, kind: Kind, target: str, period_key: str) -> Entry | None:
+    row = session.scalar(
         select(Delivery).where(
             Delivery.team_id == team_id,
             Delivery.kind == kind,
             Delivery.target == target,
             Delivery.period_key == period_key,
         )
+    )
+    return _entry(row) if row else None
+
+
+def _entry(row: Delivery) -> Entry:
+    return Entry(
+        id=row.id,
+        team_id=row.team_id,
+        kind=Kind(row.kind),
+        target=row.target,
+        period_key=row.period_key,
+        scheduled_for=row.scheduled_for,
+        status=Status(row.status),
+        error=row.error,
+        subscription_id=row.subscription_id,
     )

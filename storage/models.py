@@ -343,8 +343,11 @@ class AgreementReview(Base):
     recorded_at: Mapped[dt.datetime] = _ts()
 
 
-class Event(Base):
-    """Something that already happens, to which potential collaborators are invited."""
+class Meetup(Base):
+    """Something that already happens, to which potential collaborators are invited (`/event`).
+
+    Called a meetup in the code, so that "event" means only Slack's Events API; the tables keep their first names.
+    """
 
     __tablename__ = "events"
 
@@ -361,28 +364,28 @@ class Event(Base):
     __table_args__ = (Index("ix_events_team_starts", "team_id", "starts_at"),)
 
 
-class EventPost(Base):
-    """A message showing an event (in a channel, or an invitation by direct message), kept current on RSVPs."""
+class MeetupPost(Base):
+    """A message showing a meetup (in a channel, or an invitation by direct message), kept current on RSVPs."""
 
     __tablename__ = "event_posts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(TeamId)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    meetup_id: Mapped[int] = mapped_column("event_id", ForeignKey("events.id", ondelete="CASCADE"), index=True)
     channel_id: Mapped[str] = mapped_column(SlackId)
     message_ts: Mapped[str | None] = mapped_column(String(32))
     permalink: Mapped[str | None] = mapped_column(String(500))
     invited_user: Mapped[str | None] = mapped_column(SlackId)  # set for a direct-message invitation
 
 
-class EventRsvp(Base):
-    """Someone's answer to an event: going or interested (one per person per event)."""
+class MeetupRsvp(Base):
+    """Someone's answer to a meetup: going or interested (one per person per event)."""
 
     __tablename__ = "event_rsvps"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(TeamId)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    meetup_id: Mapped[int] = mapped_column("event_id", ForeignKey("events.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(SlackId)
     answer: Mapped[str] = mapped_column(String(16))  # going | interested
     updated_at: Mapped[dt.datetime] = _ts()

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
+from domain.records import RequestCard, ShareCard
 from storage.models import CollabRequest, Share
+from storage.requests import request_card
+from storage.shares import share_card
 
 # Must match the index expressions in migration 0001 exactly, or PostgreSQL will not use the indexes.
 SHARE_TSV = "to_tsvector('english', coalesce(title, '') || ' ' || body || ' ' || coalesce(impact, '') || ' ' || tags)"
@@ -23,9 +26,15 @@ MAX_TERMS = 12
 
 @dataclass(frozen=True)
 class SearchResults:
-    shares: list[Share]
-    requests: list[CollabRequest]
+    shares: list[ShareCard]
+    requests: list[RequestCard]
     order: list[tuple[str, int]]  # ("share" | "request", id), best first
+
+    def ranked(self) -> list[ShareCard | RequestCard]:
+        """Shares and requests together, best match first."""
+        cards: dict[tuple[str, int], ShareCard | RequestCard] = {("share", s.id): s for s in self.shares}
+        cards |= {("request", r.id): r for r in self.requests}
+        return [cards[key] for key in self.order if key in cards]
 
 
 def search_terms(words: str) -> list[str]:
@@ -44,15 +53,13 @@ def search(session: Session, *, team_id: str, words: str, limit: int = 10) -> Se
         ranked = _search_sqlite(session, team_id, terms, limit)
     share_ids = [ref for kind, ref in ranked if kind == "share"]
     request_ids = [ref for kind, ref in ranked if kind == "request"]
-    shares = list(session.scalars(select(Share).where(Share.team_id == team_id, Share.id.in_(share_ids))))
-    requests = list(
-        session.scalars(
-            select(CollabRequest)
-            .where(CollabRequest.team_id == team_id, CollabRequest.id.in_(request_ids))
-            .options(selectinload(CollabRequest.offers))
-        )
+    shares = session.scalars(select(Share).where(Share.team_id == team_id, Share.id.in_(share_ids)))
+    requests = session.scalars(
+        select(CollabRequest)
+        .where(CollabRequest.team_id == team_id, CollabRequest.id.in_(request_ids))
+        .options(selectinload(CollabRequest.offers))
     )
-    return SearchResults(shares, requests, ranked)
+    return SearchResults([share_card(s) for s in shares], [request_card(r) for r in requests], ranked)
 
 
 def _search_sqlite(session: Session, team_id: str, terms: list[str], limit: int) -> list[tuple[str, int]]:

@@ -95,7 +95,7 @@ def database_url(request, tmp_path, sqlite_template) -> str:
     url = request.getfixturevalue("postgres_database")
     engine = make_engine(url)
     with engine.begin() as connection:
-        tables = ", ".join([f'"{t.name}"' for t in Base.metadata.sorted_tables] + ["apscheduler_jobs"])
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url

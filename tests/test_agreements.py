@@ -13,95 +13,22 @@ from handlers.ids import Action, Block, View, responsibility_block
 from storage import agreements as store
 from storage.db import make_engine, make_sessions
 from storage.models import Agreement, AgreementParty, AgreementVersion
-from tests.helpers import all_text, assert_safe_mrkdwn, count, response_to
-from tests.test_share import _wait_until
+from tests.helpers import all_text, assert_safe_mrkdwn, count, response_to, wait_until
+from tests.helpers.agreements import (
+    agreement,
+    asked_to_confirm,
+    confirm,
+    details,
+    first_step,
+    opened,
+    said,
+    summary,
+    summary_updates,
+    write_agreement,
+)
 
 AMIRA, BEN, CARA, DAN = "U_AMIRA", "U_BEN", "U_CARA", "U_DAN"
 CHANNEL = "C_PRACTICE"
-
-
-# ---- driving the forms ------------------------------------------------------------------------------------------
-
-
-def parties(**changes) -> dict:
-    values = {
-        Block.AGREEMENT_TITLE: "Summer sports hall",
-        Block.CHANNEL: CHANNEL,
-        Block.PARTY_USERS: [AMIRA, BEN],
-        Block.PARTY_ORGANISATIONS: "Riverside Trust, Sam Patel",
-    }
-    return values | changes
-
-
-def details(party_count: int = 3, **changes) -> dict:
-    jobs = ["Book the hall on Saturdays", "Run the sign-up sheet", "Bring two coaches", "Lend the kit"]
-    values = {responsibility_block(i): jobs[i] for i in range(party_count)} | {
-        Block.START_DATE: "2026-12-01",
-        Block.END_DATE: "2027-06-30",
-        Block.COMMS_INTERNAL: "A line in each team meeting",
-        Block.COMMS_EXTERNAL: "Joint posts on both websites",
-        Block.RECOGNITION: "Both logos on every poster; thanks in the newsletter",
-        Block.FIRST_REVIEW: "2026-12-07",
-        Block.REVIEW_EVERY: "28",
-    }
-    return values | changes
-
-
-def opened(sandbox, callback_id: str) -> dict:
-    """The latest form the app opened with this callback_id."""
-    calls = sandbox.slack.wait_for("views.open", where=lambda c: c.args["view"]["callback_id"] == callback_id)
-    return calls[-1].args["view"]
-
-
-def first_step(sandbox, user: str = AMIRA, **changes):
-    sandbox.sim.command("/agreement", "", user=user)
-    return sandbox.sim.submit(opened(sandbox, View.AGREEMENT_PARTIES), parties(**changes), user=user)
-
-
-def write_agreement(sandbox, user: str = AMIRA, step_one: dict | None = None, **changes) -> int:
-    """Write an agreement through both steps; its number once the summary is posted."""
-    reply = first_step(sandbox, user, **(step_one or {})).json()
-    assert reply["response_action"] == "update", reply
-    second = reply["view"]
-    party_count = sum(1 for b in second["blocks"] if b.get("block_id", "").startswith("responsibility_"))
-    answer = sandbox.sim.submit(second, details(party_count, **changes), user=user)
-    assert answer.status == 200 and answer.body == "", answer.body
-    with sandbox.sessions() as session:
-        number = session.scalar(select(Agreement.number).order_by(Agreement.id.desc()).limit(1))
-    saved = f"Agreement #{number} saved"  # the writer is told last, once everyone has been asked
-    _wait_until(lambda: any(m.get("text") == saved for m in sandbox.slack.messages(user)))
-    return number
-
-
-def agreement(sandbox, number: int) -> Agreement:
-    with sandbox.sessions() as session:
-        return session.scalar(select(Agreement).where(Agreement.number == number))
-
-
-def summary(sandbox, channel: str = CHANNEL) -> dict:
-    return next(m for m in sandbox.slack.messages(channel) if "Agreement #" in (m.get("text") or ""))
-
-
-def asked_to_confirm(sandbox, user: str) -> list[dict]:
-    """The direct messages asking this person to confirm, oldest first."""
-    return [m for m in sandbox.slack.messages(user) if "Please confirm" in (m.get("text") or "")]
-
-
-def confirm(sandbox, user: str, message: dict | None = None) -> str:
-    message = message or asked_to_confirm(sandbox, user)[-1]
-    _, url = sandbox.sim.click(message, Action.CONFIRM_AGREEMENT, user=user, channel="D" + user)
-    return said(sandbox, url)
-
-
-def said(sandbox, url: str) -> str:
-    """The last ephemeral text or blocks sent back through a response_url."""
-    _wait_until(lambda: any(c.args.get("url") == url for c in sandbox.slack.calls_to("response_url")))
-    answer = response_to(sandbox.slack, url).args
-    return answer.get("text") or all_text(answer.get("blocks") or [])
-
-
-def summary_updates(sandbox) -> list[str]:
-    return [all_text(c.args["blocks"]) for c in sandbox.slack.calls_to("chat.update") if c.args["channel"] == CHANNEL]
 
 
 # ---- writing and confirming ---------------------------------------------------------------------------------------
@@ -122,10 +49,10 @@ def test_an_agreement_written_in_two_steps_is_posted_and_agreed_once_every_slack
     assert "I've asked <@U_BEN> and <@U_CARA> to confirm it" in all_text(receipt.args["blocks"])
 
     assert "you've confirmed agreement #1" in confirm(sandbox, BEN)
-    _wait_until(lambda: any("waiting for <@U_CARA>" in text for text in summary_updates(sandbox)))
+    wait_until(lambda: any("waiting for <@U_CARA>" in text for text in summary_updates(sandbox)))
     assert agreement(sandbox, 1).status == "draft"
     assert "Everyone has confirmed, so agreement #1 is agreed" in confirm(sandbox, CARA)
-    _wait_until(lambda: any("Agreed by everyone" in text for text in summary_updates(sandbox)))
+    wait_until(lambda: any("Agreed by everyone" in text for text in summary_updates(sandbox)))
     assert "Confirmed by <@U_AMIRA>, <@U_BEN> and <@U_CARA>" in summary_updates(sandbox)[-1]
     assert agreement(sandbox, 1).status == "agreed"
     with sandbox.sessions() as session:
@@ -209,7 +136,7 @@ def change(sandbox, user: str, **changes):
 def test_a_change_by_a_party_returns_it_to_draft_keeps_version_one_and_asks_the_others_again(sandbox):
     write_agreement(sandbox)
     confirm(sandbox, BEN)
-    _wait_until(lambda: agreement(sandbox, 1).status == "agreed")
+    wait_until(lambda: agreement(sandbox, 1).status == "agreed")
     form, answer = change(sandbox, BEN, **{Block.END_DATE: "2027-05-31"})
     assert "Book the hall on Saturdays" in str(form["blocks"])  # filled in with the agreement as it stands
     assert answer.body == ""
@@ -219,10 +146,10 @@ def test_a_change_by_a_party_returns_it_to_draft_keeps_version_one_and_asks_the_
         versions = session.scalars(select(AgreementVersion).order_by(AgreementVersion.version)).all()
     assert [v.version for v in versions] == [1, 2] and '"2027-06-30"' in versions[0].snapshot
     assert versions[1].note == "The hall is only free until May" and versions[1].changed_by == BEN
-    _wait_until(lambda: asked_to_confirm(sandbox, AMIRA))
+    wait_until(lambda: asked_to_confirm(sandbox, AMIRA))
     request = all_text(asked_to_confirm(sandbox, AMIRA)[-1]["blocks"])
     assert "<@U_BEN> proposed a change" in request and "The hall is only free until May" in request
-    _wait_until(lambda: any("waiting for <@U_AMIRA>" in text for text in summary_updates(sandbox)))
+    wait_until(lambda: any("waiting for <@U_AMIRA>" in text for text in summary_updates(sandbox)))
 
     stale = asked_to_confirm(sandbox, BEN)[0]  # Ben's request for version 1 no longer counts
     assert "changed since that message" in confirm(sandbox, BEN, stale)
@@ -270,8 +197,8 @@ def test_export_sends_a_markdown_document_naming_every_party_responsibility_and_
     sandbox.slack.add_user(BEN, name="Ben Ode")
     write_agreement(sandbox)
     confirm(sandbox, BEN)
-    _wait_until(lambda: agreement(sandbox, 1).status == "agreed")
-    _wait_until(lambda: "Record review" in str(summary(sandbox)["blocks"]))
+    wait_until(lambda: agreement(sandbox, 1).status == "agreed")
+    wait_until(lambda: "Record review" in str(summary(sandbox)["blocks"]))
     clock.set(dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC))
     sandbox.sim.click(summary(sandbox), Action.RECORD_REVIEW, user=BEN, channel=CHANNEL)
     form = opened(sandbox, View.AGREEMENT_REVIEW)
@@ -375,18 +302,18 @@ def test_two_parties_confirming_at_once_never_post_the_summary_twice(sandbox):
         click.start()
     for click in clicks:
         click.join()
-    _wait_until(lambda: agreement(sandbox, number).status == "agreed" and agreement(sandbox, number).message_ts)
-    _wait_until(lambda: "Agreed by everyone" in all_text(summary(sandbox)["blocks"]), timeout=10)
+    wait_until(lambda: agreement(sandbox, number).status == "agreed" and agreement(sandbox, number).message_ts)
+    wait_until(lambda: "Agreed by everyone" in all_text(summary(sandbox)["blocks"]), timeout=10)
     assert len(_summary_posts(sandbox)) == 1
     assert agreement(sandbox, number).message_ts == _summary_posts(sandbox)[0].response["ts"]
 
 
 def test_a_summary_someone_deleted_is_posted_again_when_the_agreement_changes(sandbox):
     number = write_agreement(sandbox)
-    _wait_until(lambda: agreement(sandbox, number).message_ts)
+    wait_until(lambda: agreement(sandbox, number).message_ts)
     first = agreement(sandbox, number).message_ts
     sandbox.client.chat_delete(channel=CHANNEL, ts=first)  # as a workspace admin might
     assert "Everyone has confirmed" in confirm(sandbox, BEN)
-    _wait_until(lambda: agreement(sandbox, number).message_ts not in (None, first))
+    wait_until(lambda: agreement(sandbox, number).message_ts not in (None, first))
     assert len(_summary_posts(sandbox)) == 2
     assert "Agreed by everyone" in all_text(summary(sandbox)["blocks"])

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.ids import Action, Block, View
-from tests.helpers import all_text, assert_safe_mrkdwn, offers, requests, response_to
-from tests.test_share import _wait_until
+from tests.helpers import all_text, assert_safe_mrkdwn, offers, requests, response_to, wait_until
 
 
 def _post_request(sandbox, text="Looking for a partner with a sports hall for Saturday sessions by 15 January"):
     sandbox.sim.command("/collab", text, user="U_CHLOE")
     sandbox.slack.wait_for("chat.postMessage")
-    _wait_until(lambda: requests(sandbox.sessions)[0].message_ts)
+    wait_until(lambda: requests(sandbox.sessions)[0].message_ts)
     return sandbox.slack.messages("C_PRACTICE")[-1]
 
 

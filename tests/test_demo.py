@@ -7,7 +7,7 @@ import io
 import pytest
 
 from bot.devkit.demo import run_demo
-from handlers.blocks import TWO_QUESTIONS
+from domain.words import TWO_QUESTIONS
 
 DIGEST_DUE, REMINDER_DUE, NUDGE_DUE = "2026-11-30T09:00", "2026-12-02T09:00", "2026-12-07T09:00"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import signal
 import subprocess
 import sys
@@ -14,18 +13,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.scheduler import DigestRunner, start_scheduler
+from bot.delivery import DEFAULT_WORKERS, Runner, start_scheduler
 from bot.slack import make_client
 from storage import ledger
 from storage.db import make_engine, make_sessions
 from storage.models import Delivery, DigestSubscription
-from tests.helpers import all_text, response_to, run_due
-from tests.test_share import _wait_until
+from tests.helpers import all_text, response_to, run_due, wait_until
 
 ROOT = Path(__file__).parent.parent
 LONDON = dt.timezone(dt.timedelta(0))  # for readability only; the app uses Europe/London
 ADMIN, CHAMPION, STAFF = "U_ADMIN", "U_CHAMP", "U_STAFF"
-WORKERS = inspect.signature(DigestRunner.__init__).parameters["workers"].default  # what `run-due` posts with
+WORKERS = DEFAULT_WORKERS  # what `run-due` posts with
 
 
 def utc(*args) -> dt.datetime:
@@ -227,9 +225,7 @@ def test_two_schedulers_at_once_post_each_digest_once(sandbox, env):
     subscribe_all(sandbox, channels)
     engines = [make_engine(sandbox.settings.database_url) for _ in range(2)]
     runners = [
-        DigestRunner(
-            make_sessions(e), make_client(sandbox.settings), sandbox.settings.tz, clock=lambda: utc(2026, 11, 30, 9)
-        )
+        Runner(make_sessions(e), make_client(sandbox.settings), sandbox.settings.tz, clock=lambda: utc(2026, 11, 30, 9))
         for e in engines
     ]
     results: list[list[str]] = [[], []]
@@ -246,27 +242,24 @@ def test_two_schedulers_at_once_post_each_digest_once(sandbox, env):
         engine.dispose()
 
 
-def test_the_apscheduler_job_lives_in_the_database_and_posts_once(sandbox, env):
+def test_two_schedulers_running_at_once_post_each_digest_once(sandbox, env):
     subscribe(sandbox, "weekly mon 09:00")
     engine = make_engine(sandbox.settings.database_url)
-    runner = DigestRunner(
+    runner = Runner(
         make_sessions(engine),
         make_client(sandbox.settings),
         sandbox.settings.tz,
         clock=lambda: utc(2026, 11, 30, 9, 0, 30),
     )
-    schedulers = [start_scheduler(runner, engine, every_seconds=1, name=f"test-{n}") for n in range(2)]
+    schedulers = [start_scheduler(runner, every_seconds=1) for _ in range(2)]
     try:
-        _wait_until(lambda: digests_in(sandbox, "C_PRACTICE"), timeout=10)
+        wait_until(lambda: digests_in(sandbox, "C_PRACTICE"), timeout=10)
         time.sleep(2.5)  # several more ticks of both
+        assert [[job.id for job in scheduler.get_jobs()] for scheduler in schedulers] == [["run-due"], ["run-due"]]
     finally:
         for scheduler in schedulers:
             scheduler.shutdown(wait=True)
     assert len(digests_in(sandbox, "C_PRACTICE")) == 1
-    with engine.connect() as connection:
-        from sqlalchemy import text
-
-        assert connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all() == ["run-due"]
     engine.dispose()
 
 
@@ -281,7 +274,7 @@ def test_a_restart_midway_through_many_channels_finishes_the_rest_without_repeat
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    _wait_until(lambda: len(sandbox.slack.calls_to("chat.postMessage")) >= 15, timeout=20)
+    wait_until(lambda: len(sandbox.slack.calls_to("chat.postMessage")) >= 15, timeout=20)
     process.send_signal(signal.SIGKILL)
     process.wait()
     sandbox.slack.latency = 0
@@ -362,11 +355,11 @@ def test_digest_now_posts_once_and_preview_posts_nothing(sandbox, env):
 
 def subscribe_all(sandbox, channels: list[str]) -> None:
     """Subscribe many channels weekly on Monday at 09:00, straight into the database (quicker than Slack)."""
-    from storage import ledger
+    from storage import subscriptions
 
     with sandbox.sessions.begin() as session:
         for channel in channels:
-            ledger.save_subscription(
+            subscriptions.save_subscription(
                 session,
                 team_id="T0001",
                 channel_id=channel,
@@ -376,9 +369,9 @@ def subscribe_all(sandbox, channels: list[str]) -> None:
             )
 
 
-def _subscribed_runner(sandbox, channels: list[str], *, workers: int) -> DigestRunner:
+def _subscribed_runner(sandbox, channels: list[str], *, workers: int) -> Runner:
     subscribe_all(sandbox, channels)
-    return DigestRunner(
+    return Runner(
         sandbox.sessions,
         make_client(sandbox.settings),
         sandbox.settings.tz,

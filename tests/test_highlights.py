@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Highlight, ProcessedEvent, Reaction
-from tests.helpers import count, response_to, shares
-from tests.test_share import _wait_until
+from tests.helpers import count, response_to, shares, wait_until
 
 CHANNEL = "C_PRACTICE"
 ADMIN, LEO, LIZ, STAFF = "U_ADMIN", "U_LEO", "U_LIZ", "U_STAFF"
@@ -25,7 +24,7 @@ def workspace(sandbox):
 def share_ts(sandbox) -> str:
     """The ts of a share the app posted in CHANNEL."""
     sandbox.sim.command("/share", "Texting parents the night before doubled homework club attendance", user=STAFF)
-    return _wait_until(lambda: shares(sandbox.sessions) and shares(sandbox.sessions)[0].message_ts)
+    return wait_until(lambda: shares(sandbox.sessions) and shares(sandbox.sessions)[0].message_ts)
 
 
 def appoint_leaders(sandbox, *leaders: str) -> None:
@@ -76,7 +75,7 @@ def finish_listeners(sandbox) -> None:
 def test_leader_star_on_a_share_makes_it_a_highlight_credited_to_them(sandbox, share_ts):
     appoint_leaders(sandbox, LEO)
     react(sandbox, LEO, "star", share_ts)
-    _wait_until(lambda: highlighters(sandbox) == [LEO])
+    wait_until(lambda: highlighters(sandbox) == [LEO])
     assert reactions(sandbox) == [(LEO, "star")]
     share_id = shares(sandbox.sessions)[0].id
     with sandbox.sessions() as session:
@@ -87,9 +86,9 @@ def test_leader_star_on_a_share_makes_it_a_highlight_credited_to_them(sandbox, s
 def test_leader_removing_their_star_takes_the_highlight_back(sandbox, share_ts):
     appoint_leaders(sandbox, LEO)
     react(sandbox, LEO, "star", share_ts)
-    _wait_until(lambda: highlighters(sandbox) == [LEO])
+    wait_until(lambda: highlighters(sandbox) == [LEO])
     react(sandbox, LEO, "star", share_ts, removed=True)
-    _wait_until(lambda: not reactions(sandbox))
+    wait_until(lambda: not reactions(sandbox))
     assert highlighters(sandbox) == []
 
 
@@ -97,15 +96,15 @@ def test_a_share_stays_highlighted_while_another_leaders_highlight_remains(sandb
     appoint_leaders(sandbox, LEO, LIZ)
     react(sandbox, LEO, "star", share_ts)
     react(sandbox, LIZ, "star", share_ts)
-    _wait_until(lambda: sorted(highlighters(sandbox)) == [LEO, LIZ])
+    wait_until(lambda: sorted(highlighters(sandbox)) == [LEO, LIZ])
     react(sandbox, LEO, "star", share_ts, removed=True)
-    _wait_until(lambda: reactions(sandbox) == [(LIZ, "star")])
+    wait_until(lambda: reactions(sandbox) == [(LIZ, "star")])
     assert highlighters(sandbox) == [LIZ]
 
 
 def test_a_star_from_someone_who_is_not_a_leader_is_appreciation_only(sandbox, share_ts):
     react(sandbox, STAFF, "star", share_ts)
-    _wait_until(lambda: reactions(sandbox) == [(STAFF, "star")])
+    wait_until(lambda: reactions(sandbox) == [(STAFF, "star")])
     assert highlighters(sandbox) == []  # stored in the same transaction as the reaction
 
 
@@ -113,10 +112,10 @@ def test_a_leaders_other_emoji_is_appreciation_only_and_skin_tones_are_ignored(s
     appoint_leaders(sandbox, LEO)
     react(sandbox, LEO, "+1::skin-tone-2", share_ts)
     react(sandbox, STAFF, "+1::skin-tone-5", share_ts)
-    _wait_until(lambda: sorted(reactions(sandbox)) == [(LEO, "+1"), (STAFF, "+1")])
+    wait_until(lambda: sorted(reactions(sandbox)) == [(LEO, "+1"), (STAFF, "+1")])
     assert highlighters(sandbox) == []
     react(sandbox, STAFF, "+1::skin-tone-5", share_ts, removed=True)
-    _wait_until(lambda: reactions(sandbox) == [(LEO, "+1")])
+    wait_until(lambda: reactions(sandbox) == [(LEO, "+1")])
 
 
 def test_a_custom_highlight_emoji_highlights_and_star_then_does_not(sandbox, share_ts):
@@ -124,12 +123,12 @@ def test_a_custom_highlight_emoji_highlights_and_star_then_does_not(sandbox, sha
     _, url = sandbox.sim.command("/talks", "highlight-emoji :raised_hands:", user=ADMIN)
     assert "✅ Done" in response_to(sandbox.slack, url).args["text"]
     react(sandbox, LEO, "star", share_ts)
-    _wait_until(lambda: reactions(sandbox) == [(LEO, "star")])
+    wait_until(lambda: reactions(sandbox) == [(LEO, "star")])
     assert highlighters(sandbox) == []
     react(sandbox, LEO, "raised_hands::skin-tone-3", share_ts)
-    _wait_until(lambda: highlighters(sandbox) == [LEO])
+    wait_until(lambda: highlighters(sandbox) == [LEO])
     react(sandbox, LEO, "star", share_ts, removed=True)
-    _wait_until(lambda: reactions(sandbox) == [(LEO, "raised_hands")])
+    wait_until(lambda: reactions(sandbox) == [(LEO, "raised_hands")])
     assert highlighters(sandbox) == [LEO]
 
 
@@ -147,12 +146,12 @@ def test_reactions_on_messages_the_app_did_not_post_store_nothing(sandbox, share
 def test_a_retried_event_is_applied_once_and_a_retried_removal_does_not_undo_a_later_highlight(sandbox, share_ts):
     appoint_leaders(sandbox, LEO)
     react(sandbox, LEO, "star", share_ts, event_id="Ev_ADD_1")
-    _wait_until(lambda: highlighters(sandbox) == [LEO])
+    wait_until(lambda: highlighters(sandbox) == [LEO])
     react(sandbox, LEO, "star", share_ts, event_id="Ev_ADD_1", retry_num=1)
     react(sandbox, LEO, "star", share_ts, removed=True, event_id="Ev_REMOVE")
-    _wait_until(lambda: highlighters(sandbox) == [])
+    wait_until(lambda: highlighters(sandbox) == [])
     react(sandbox, LEO, "star", share_ts, event_id="Ev_ADD_2")
-    _wait_until(lambda: highlighters(sandbox) == [LEO])
+    wait_until(lambda: highlighters(sandbox) == [LEO])
     react(sandbox, LEO, "star", share_ts, removed=True, event_id="Ev_REMOVE", retry_num=1)  # arrives late
     react(sandbox, LEO, "star", share_ts, removed=True, event_id="Ev_REMOVE", retry_num=2)
     finish_listeners(sandbox)
@@ -164,7 +163,7 @@ def test_a_retried_event_is_applied_once_and_a_retried_removal_does_not_undo_a_l
 def test_the_same_event_delivered_twice_at_once_is_applied_once_without_errors(sandbox, share_ts, caplog):
     appoint_leaders(sandbox, LEO)
     react(sandbox, LEO, "star", share_ts, event_id="Ev_FIRST")
-    _wait_until(lambda: highlighters(sandbox) == [LEO])
+    wait_until(lambda: highlighters(sandbox) == [LEO])
     deliveries = [
         threading.Thread(
             target=react,
@@ -187,7 +186,7 @@ def test_the_same_event_delivered_twice_at_once_is_applied_once_without_errors(s
 def test_reactions_in_another_workspace_do_not_touch_this_one(sandbox, share_ts):
     appoint_leaders(sandbox, LEO)
     react(sandbox, LEO, "star", share_ts)
-    _wait_until(lambda: highlighters(sandbox) == [LEO])
+    wait_until(lambda: highlighters(sandbox) == [LEO])
     sandbox.sim.team_id = "T_OTHER"
     react(sandbox, LEO, "star", share_ts, removed=True)
     react(sandbox, STAFF, "tada", share_ts)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handlers.ids import Action, Command, Event, View
+from handlers.ids import Action, Command, SlackEvent, View
 
 MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "app.yaml").read_text())
 
@@ -18,7 +18,7 @@ def test_manifest_commands_are_exactly_the_commands_in_code():
 
 
 def test_manifest_events_are_exactly_the_events_in_code():
-    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == {e.value for e in Event}
+    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == {e.value for e in SlackEvent}
 
 
 def test_every_request_url_ends_in_slack_events():
@@ -77,7 +77,7 @@ def test_every_modal_has_a_submission_listener(sandbox, view):
     assert reply.status == 200
 
 
-@pytest.mark.parametrize("event", list(Event))
+@pytest.mark.parametrize("event", list(SlackEvent))
 def test_every_subscribed_event_has_a_listener(sandbox, event):
     reply = sandbox.sim.event({"type": event.value, "user": "U_AMIRA", "tab": "home", "event_ts": "1.0"})
     assert reply.status == 200

@@ -11,8 +11,8 @@ from domain.agreements import reviews_section
 from handlers.ids import Action, Block, View
 from storage import agreements as store
 from storage.models import AgreementReview
-from tests.helpers import all_text, response_to, run_due
-from tests.test_agreements import (
+from tests.helpers import all_text, response_to, run_due, wait_until
+from tests.helpers.agreements import (
     AMIRA,
     BEN,
     CHANNEL,
@@ -23,7 +23,6 @@ from tests.test_agreements import (
     summary_updates,
     write_agreement,
 )
-from tests.test_share import _wait_until
 
 ADMIN, CHAMPION = "U_ADMIN", "U_CHAMP"
 LONDON = ZoneInfo("Europe/London")
@@ -33,7 +32,7 @@ def agreed(sandbox, **changes) -> int:
     """Amira and Ben (and Riverside Trust) agree, with the first review on Monday 7 December."""
     number = write_agreement(sandbox, **changes)
     confirm(sandbox, BEN)
-    _wait_until(lambda: agreement(sandbox, number).status == "agreed")
+    wait_until(lambda: agreement(sandbox, number).status == "agreed")
     return number
 
 
@@ -113,7 +112,7 @@ def test_drafts_are_not_nudged_until_everyone_has_confirmed(sandbox, env, capsys
     write_agreement(sandbox)
     assert "nothing to do" in run_due("2026-12-07T09:00", capsys)
     confirm(sandbox, BEN)
-    _wait_until(lambda: agreement(sandbox, 1).status == "agreed")
+    wait_until(lambda: agreement(sandbox, 1).status == "agreed")
     assert all(line.endswith("d0") for line in posted(run_due("2026-12-07T10:00", capsys)))
 
 
@@ -124,7 +123,7 @@ def test_nudges_keep_to_nine_in_the_morning_across_the_spring_clock_change(sandb
         **{Block.START_DATE: "2026-03-21", Block.FIRST_REVIEW: "2026-03-29", Block.END_DATE: "2026-06-30"},
     )
     confirm(sandbox, BEN)
-    _wait_until(lambda: agreement(sandbox, 1).status == "agreed")
+    wait_until(lambda: agreement(sandbox, 1).status == "agreed")
     assert "nothing to do" in run_due("2026-03-26T08:59+00:00", capsys)
     assert len(posted(run_due("2026-03-26T09:00+00:00", capsys))) == 3  # 09:00 GMT
     assert "nothing to do" in run_due("2026-03-29T07:59+00:00", capsys)
@@ -164,7 +163,7 @@ def test_recording_a_review_from_a_nudge_stops_that_dates_nudges_and_schedules_t
         dt.date(2027, 1, 4),
     )
     assert agreement(sandbox, 1).next_review == dt.date(2027, 1, 4)
-    _wait_until(lambda: any("Monday 4 January 2027" in text for text in summary_updates(sandbox)))
+    wait_until(lambda: any("Monday 4 January 2027" in text for text in summary_updates(sandbox)))
 
     assert "nothing to do" in run_due("2026-12-14T09:00", capsys)
     assert "nothing to do" in run_due("2026-12-21T09:00", capsys)
@@ -182,7 +181,7 @@ def test_a_review_that_ends_the_agreement_stops_every_nudge(sandbox, env, capsys
     assert answer.body == ""
     found = agreement(sandbox, 1)
     assert (found.status, found.next_review) == ("ended", None)
-    _wait_until(lambda: any("Ended" in text for text in summary_updates(sandbox)))
+    wait_until(lambda: any("Ended" in text for text in summary_updates(sandbox)))
     for at in ("2026-12-14T09:00", "2026-12-21T09:00", "2027-01-01T09:00"):
         assert "nothing to do" in run_due(at, capsys)
     _, url = sandbox.sim.click(nudges(sandbox, BEN)[-1], Action.RECORD_REVIEW, user=BEN, channel="DU_BEN")

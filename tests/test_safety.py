@@ -20,8 +20,7 @@ from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
 from handlers.ids import Block
 from storage.db import alembic_config, make_engine
 from storage.models import Share
-from tests.helpers import all_text, count, response_to
-from tests.test_share import _wait_until
+from tests.helpers import all_text, count, response_to, wait_until
 
 ROOT = Path(__file__).parent.parent
 UNREACHABLE_DATABASE = "postgresql://postgres@127.0.0.1:9/nowhere"
@@ -120,7 +119,7 @@ def test_a_form_sent_while_the_database_is_locked_is_answered_in_time_with_its_w
     assert "couldn't save this" in answer.json()["errors"][Block.BODY]
     assert count(sandbox.sessions, Share) == 0
     assert sandbox.sim.submit(view, values, user="U_AMIRA").body == ""  # once it is free, the same form saves
-    _wait_until(lambda: count(sandbox.sessions, Share) == 1)
+    wait_until(lambda: count(sandbox.sessions, Share) == 1)
 
 
 def test_serve_without_a_token_stops_with_one_sentence_naming_it(tmp_path):

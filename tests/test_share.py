@@ -6,7 +6,7 @@ import time
 
 from handlers.ids import Action, Block, View
 from storage.models import Share
-from tests.helpers import all_text, assert_safe_mrkdwn, count, response_to, shares
+from tests.helpers import all_text, assert_safe_mrkdwn, count, response_to, shares, wait_until
 
 CHANNEL = "C_PRACTICE"
 
@@ -25,7 +25,7 @@ def test_quick_share_is_acknowledged_stored_and_posted_with_tags_and_link(sandbo
     assert "#attendance #parents" in all_text(post.args["blocks"])
     assert_safe_mrkdwn(post)
     sandbox.slack.wait_for("chat.getPermalink")
-    _wait_until(lambda: shares(sandbox.sessions)[0].permalink)
+    wait_until(lambda: shares(sandbox.sessions)[0].permalink)
     [share] = shares(sandbox.sessions)
     assert (share.team_id, share.author_id, share.channel_id) == ("T0001", "U_AMIRA", CHANNEL)
     assert share.tag_list == ("attendance", "parents")
@@ -68,7 +68,7 @@ def test_share_in_a_public_channel_the_app_is_not_in_joins_it_then_posts(sandbox
     sandbox.slack.wait_for("conversations.join", where=lambda c: c.args["channel"] == "C_NEW")
     posts = sandbox.slack.wait_for("chat.postMessage", where=lambda c: c.response.get("ok"))
     assert posts[0].args["channel"] == "C_NEW"
-    _wait_until(lambda: shares(sandbox.sessions)[0].message_ts)
+    wait_until(lambda: shares(sandbox.sessions)[0].message_ts)
 
 
 def test_share_in_a_private_channel_is_kept_and_explains_how_to_invite_then_posts_on_retry(sandbox):
@@ -83,7 +83,7 @@ def test_share_in_a_private_channel_is_kept_and_explains_how_to_invite_then_post
     sandbox.slack.add_channel("G_TEAM", name="team-only", is_private=True, bot_is_member=True)  # they invited us
     _, retry_url = sandbox.sim.click(told.args, Action.RETRY_POST, user="U_AMIRA", channel="G_TEAM")
     assert "is posted" in response_to(sandbox.slack, retry_url).args["text"]
-    _wait_until(lambda: shares(sandbox.sessions)[0].message_ts)
+    wait_until(lambda: shares(sandbox.sessions)[0].message_ts)
     assert sandbox.slack.messages("G_TEAM")
 
 
@@ -202,17 +202,8 @@ def _form(**changes) -> dict:
 
 def _posted_message(sandbox) -> dict:
     sandbox.slack.wait_for("chat.postMessage")
-    _wait_until(lambda: shares(sandbox.sessions)[0].message_ts)
+    wait_until(lambda: shares(sandbox.sessions)[0].message_ts)
     return sandbox.slack.messages("C_PRACTICE")[-1]
-
-
-def _wait_until(condition, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def test_a_quick_share_with_a_link_too_long_to_keep_is_refused_and_given_back(sandbox):

@@ -7,7 +7,8 @@ import datetime as dt
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from storage import queries as q
+from storage import requests as rs
+from storage import shares as ss
 from storage.db import make_engine, make_sessions
 from storage.models import Base
 from storage.search import search, search_terms
@@ -39,24 +40,24 @@ def test_every_table_is_scoped_by_workspace():
 def test_offers_are_unique_per_person_and_request(database_url):
     sessions = make_sessions(make_engine(database_url))
     with sessions.begin() as session:
-        request = q.add_request(session, team_id="T1", requester_id="U1", channel_id="C1", body="Need a hall", now=NOW)
-        assert q.add_offer(session, request, user_id="U2", now=NOW) is not None
-        assert q.add_offer(session, request, user_id="U2", now=NOW) is None
-        assert [o.user_id for o in request.offers] == ["U2"]
+        request = rs.add_request(session, team_id="T1", requester_id="U1", channel_id="C1", body="Need a hall", now=NOW)
+        assert rs.add_offer(session, team_id="T1", request_id=request.id, user_id="U2", now=NOW) is True
+        assert rs.add_offer(session, team_id="T1", request_id=request.id, user_id="U2", now=NOW) is False
+        assert rs.get_request(session, team_id="T1", request_id=request.id).offerers == ("U2",)
 
 
 def test_search_follows_edits_and_deletes(database_url):
     sessions = make_sessions(make_engine(database_url))
     with sessions.begin() as session:
-        share = q.add_share(session, team_id="T1", author_id="U1", channel_id="C1", body="Walking bus", now=NOW)
+        share = ss.add_share(session, team_id="T1", author_id="U1", channel_id="C1", body="Walking bus", now=NOW)
     with sessions.begin() as session:
         assert [s.id for s in search(session, team_id="T1", words="walking").shares] == [share.id]
-        share = q.get_share(session, team_id="T1", share_id=share.id)
-        q.update_share(session, share, now=NOW, body="Cycling club", title=None, impact=None, tags=(), link=None)
+        edit = dict(now=NOW, body="Cycling club", title=None, impact=None, tags=(), link=None)
+        ss.update_share(session, team_id="T1", share_id=share.id, **edit)
     with sessions.begin() as session:
         assert search(session, team_id="T1", words="walking").shares == []
         assert len(search(session, team_id="T1", words="cycling").shares) == 1
-        q.delete_share(session, q.get_share(session, team_id="T1", share_id=share.id))
+        ss.delete_share(session, team_id="T1", share_id=share.id)
     with sessions.begin() as session:
         assert search(session, team_id="T1", words="cycling").order == []
 
@@ -75,7 +76,7 @@ def test_a_refused_claim_inside_a_transaction_leaves_the_rest_of_it_undecided(da
         assert ledger.claim(session, **first) is not None
     session = sessions()
     with session.begin():
-        q.add_share(session, team_id="T1", author_id="U1", channel_id="C1", body="Not kept", now=NOW)
+        ss.add_share(session, team_id="T1", author_id="U1", channel_id="C1", body="Not kept", now=NOW)
         assert ledger.claim(session, **first) is None  # the savepoint rolls back, not the transaction
         session.rollback()
     with sessions() as session:
@@ -86,7 +87,7 @@ def test_datetimes_come_back_aware_in_utc(database_url):
     sessions = make_sessions(make_engine(database_url))
     local = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     with sessions.begin() as session:
-        share_id = q.add_share(session, team_id="T1", author_id="U1", channel_id="C1", body="x", now=local).id
+        share_id = ss.add_share(session, team_id="T1", author_id="U1", channel_id="C1", body="x", now=local).id
     with sessions() as session:
-        created = q.get_share(session, team_id="T1", share_id=share_id).created_at
+        created = ss.get_share(session, team_id="T1", share_id=share_id).created_at
     assert created == local and created.tzinfo is not None and created.utcoffset() == dt.timedelta(0)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from handlers.ids import Command
-from tests.helpers import all_text, response_to, shares
-from tests.test_share import _wait_until
+from tests.helpers import all_text, response_to, shares, wait_until
 
 
 def _share(sandbox, text, user="U_AMIRA"):
     before = len(shares(sandbox.sessions))
     sandbox.sim.command("/share", text, user=user)
-    _wait_until(lambda: len(shares(sandbox.sessions)) > before and shares(sandbox.sessions)[-1].message_ts)
+    wait_until(lambda: len(shares(sandbox.sessions)) > before and shares(sandbox.sessions)[-1].message_ts)
 
 
 def test_help_explains_every_command_with_examples(sandbox):

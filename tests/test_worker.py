@@ -18,8 +18,7 @@ from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
 from bot.devkit.simulate import SlackSimulator
 from handlers.ids import Action, Block, View
 from storage.db import make_engine, make_sessions
-from tests.helpers import all_text, offers, requests, response_to, shares
-from tests.test_share import _wait_until
+from tests.helpers import all_text, offers, requests, response_to, shares, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,11 +35,11 @@ def test_shares_requests_and_offers_are_done_by_the_worker_process(worker_sandbo
     assert reply.status == 200 and reply.body == ""
     post = box.slack.wait_for("chat.postMessage", timeout=20)[0]  # the first job waits for the worker to start
     assert "Breakfast club before exams" in all_text(post.args["blocks"])
-    _wait_until(lambda: shares(box.sessions)[0].permalink)
+    wait_until(lambda: shares(box.sessions)[0].permalink)
     assert shares(box.sessions)[0].message_ts == post.response["ts"]
 
     box.sim.command("/collab", "A partner with a minibus for the summer trips", user="U_CHLOE")
-    _wait_until(lambda: requests(box.sessions) and requests(box.sessions)[0].message_ts)
+    wait_until(lambda: requests(box.sessions) and requests(box.sessions)[0].message_ts)
     message = box.slack.messages("C_PRACTICE")[-1]
     _, url = box.sim.click(message, Action.OFFER_HELP, user="U_DEV", channel="C_PRACTICE")
     assert "let <@U_CHLOE> know" in response_to(box.slack, url).args["text"]  # through the response_url
@@ -65,16 +64,16 @@ def test_a_worker_that_dies_is_started_again_and_the_next_share_is_posted(worker
     box = worker_sandbox
     box.sim.command("/share", "First share, before the worker dies")
     box.slack.wait_for("chat.postMessage", timeout=20)
-    _wait_until(lambda: shares(box.sessions)[0].permalink)  # its job is done
+    wait_until(lambda: shares(box.sessions)[0].permalink)  # its job is done
     first = box.background.pid
     os.kill(first, signal.SIGKILL)
-    _wait_until(lambda: not box.background.is_alive())
+    wait_until(lambda: not box.background.is_alive())
     with caplog.at_level(logging.ERROR, logger="bot.worker"):
         box.sim.command("/share", "Second share, after the worker died")
         posts = box.slack.wait_for("chat.postMessage", where=lambda c: "Second share" in str(c.args), timeout=20)
     assert posts and box.background.pid != first
     assert "the after-ack worker stopped" in caplog.text
-    _wait_until(lambda: len(shares(box.sessions)) == 2 and all(s.permalink for s in shares(box.sessions)))
+    wait_until(lambda: len(shares(box.sessions)) == 2 and all(s.permalink for s in shares(box.sessions)))
 
 
 def test_stopping_waits_for_every_acknowledged_share(database_url):
@@ -104,7 +103,7 @@ def test_serve_finishes_every_acknowledged_share_when_a_service_manager_stops_it
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_until(lambda: _healthy(url), timeout=30)
+        wait_until(lambda: _healthy(url), timeout=30)
         sim = SlackSimulator(url, SIGNING_SECRET, slack)
         for n in range(8):
             assert sim.command("/share", f"Share {n} typed just before the server was stopped")[0].status == 200

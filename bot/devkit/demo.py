@@ -22,15 +22,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot import reminders, reviews, scheduler
+from bot.delivery import Runner
 from bot.devkit.sandbox import Sandbox
 from bot.devkit.simulate import Reply, render
-from bot.scheduler import make_runner
-from handlers.blocks import TWO_QUESTIONS
+from domain.words import TWO_QUESTIONS
 from handlers.ids import Action, Command, View, responsibility_block
 from handlers.ids import Block as B
-from storage import ledger
-from storage.models import Agreement, CollabRequest, Delivery, Event, Highlight, Reaction, Share
+from storage.ledger import Kind, Status
+from storage.models import Agreement, CollabRequest, Delivery, Highlight, Meetup, Reaction, Share
 
 PRACTICE, PARTNERS = "C_PRACTICE", "C_PARTNERS"
 CHANNELS = {PRACTICE: "practice", PARTNERS: "partners"}
@@ -206,11 +205,11 @@ def confirm_the_agreement(sb: Sandbox, say) -> None:
 def post_an_event(sb: Sandbox, say) -> None:
     heading(say, "8. Amira invites people to an event")
     command(sb, say, AMIRA, Command.EVENT, "")
-    form = opened(sb, View.EVENT)
+    form = opened(sb, View.MEETUP)
     values = {
-        B.EVENT_TITLE: "Youth forum open evening",
-        B.EVENT_DATE: "2026-12-03",
-        B.EVENT_TIME: "16:00",
+        B.MEETUP_TITLE: "Youth forum open evening",
+        B.MEETUP_DATE: "2026-12-03",
+        B.MEETUP_TIME: "16:00",
         B.PLACE: "Riverside Hall",
         B.ABOUT: (
             "Young people from the youth forum show what they've worked on this term and say what they want next. "
@@ -224,31 +223,31 @@ def post_an_event(sb: Sandbox, say) -> None:
     say(f"invites Ben and #partners too, and presses {form['submit']['text']}.")
     check(sb.sim.submit(form, values, user=AMIRA), "submitting the event form")
     told = sb.slack.wait_for("chat.postEphemeral", where=lambda call: call.args.get("user") == AMIRA)[0]
-    show(say, "Programme Talks posts in #practice:", event_message(sb, PRACTICE)["blocks"])
-    event_message(sb, PARTNERS)  # the same in #partners
+    show(say, "Programme Talks posts in #practice:", meetup_message(sb, PRACTICE)["blocks"])
+    meetup_message(sb, PARTNERS)  # the same in #partners
     show(say, "Only Amira sees:", told.args["blocks"])
-    invitation = event_message(sb, BEN)["blocks"]
+    invitation = meetup_message(sb, BEN)["blocks"]
     show(say, "Ben gets the invitation by direct message:", [invitation[0], *note("…then the event as in #practice.")])
 
 
 def answer_the_event(sb: Sandbox, say) -> None:
     heading(say, "9. Ben is going; Dev is interested")
     answers = (
-        (BEN, Action.EVENT_GOING, BEN, "“Going” on his invitation"),
-        (DEV, Action.EVENT_INTERESTED, PRACTICE, "“Interested” on the event in #practice"),
+        (BEN, Action.MEETUP_GOING, BEN, "“Going” on his invitation"),
+        (DEV, Action.MEETUP_INTERESTED, PRACTICE, "“Interested” on the event in #practice"),
     )
     for user, action, where, what in answers:
         say(f"{NAMES[user]} clicks {what}.")
         channel = where if where in CHANNELS else f"D{user}"  # a direct message's channel
-        reply, response_url = sb.sim.click(event_message(sb, where), action, user=user, channel=channel)
+        reply, response_url = sb.sim.click(meetup_message(sb, where), action, user=user, channel=channel)
         check(reply, f"clicking {what}")
         say(f"{NAMES[user]} sees, only to {NAMES[user]}: {mentions(answer(sb, response_url)['text'])}")
     copies, counts = (PRACTICE, PARTNERS, BEN), ("Going: 1", "Interested: 1")
     wait_until(
-        lambda: all(count in render(event_message(sb, copy)["blocks"]) for count in counts for copy in copies),
+        lambda: all(count in render(meetup_message(sb, copy)["blocks"]) for count in counts for copy in copies),
         "the event's messages did not all show the answers",
     )
-    show(say, "The event in #practice now reads:", event_message(sb, PRACTICE)["blocks"])
+    show(say, "The event in #practice now reads:", meetup_message(sb, PRACTICE)["blocks"])
     say("The copy in #partners and Ben's invitation show the same.")
 
 
@@ -338,11 +337,11 @@ def nudge_only_once(sb: Sandbox, say) -> None:
 
 def summarise(sb: Sandbox, say) -> None:
     shares, requests = plural(stored(sb, Share), "share"), plural(stored(sb, CollabRequest), "collaboration request")
-    agreements, events = plural(stored(sb, Agreement), "agreement"), plural(stored(sb, Event), "event")
+    agreements, events = plural(stored(sb, Agreement), "agreement"), plural(stored(sb, Meetup), "event")
     highlights, reactions = plural(stored(sb, Highlight), "highlight"), plural(stored(sb, Reaction), "reaction")
-    digests = plural(delivered(sb, scheduler.CHANNEL, scheduler.CHAMPION), "digest")
-    nudges = plural(delivered(sb, reviews.NUDGE), "review nudge")
-    reminded = plural(delivered(sb, reminders.KIND), "event reminder")
+    digests = plural(delivered(sb, Kind.DIGEST, Kind.CHAMPION_DIGEST), "digest")
+    nudges = plural(delivered(sb, Kind.REVIEW_NUDGE), "review nudge")
+    reminded = plural(delivered(sb, Kind.MEETUP_REMINDER), "event reminder")
     heading(say, "Summary")
     say(f"Stored in the database: {shares}, {requests}, {agreements} and {events}.")
     say(f"Also {highlights} and {reactions}; delivered once each: {digests}, {nudges} and {reminded}.")
@@ -461,15 +460,15 @@ def stored(sb: Sandbox, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def delivered(sb: Sandbox, *kinds: str) -> int:
+def delivered(sb: Sandbox, *kinds: Kind) -> int:
     """How many of the scheduler's messages of these kinds the delivery ledger records as delivered."""
-    return stored(sb, Delivery, Delivery.status == ledger.DELIVERED, Delivery.kind.in_(kinds))
+    return stored(sb, Delivery, Delivery.status == Status.DELIVERED, Delivery.kind.in_(kinds))
 
 
 def run_due(sb: Sandbox, say, when: str) -> list[str]:
     """Do and print what `programme-talks run-due --at <when>` would, against the sandbox's database and Slack."""
     moment = dt.datetime.fromisoformat(when).replace(tzinfo=sb.settings.tz)
-    lines = make_runner(sb.sessions, sb.client, sb.settings.tz, clock=lambda: moment).run_due(moment)
+    lines = Runner(sb.sessions, sb.client, sb.settings.tz, clock=lambda: moment).run_due(moment)
     done = f"{len(lines)} thing{'s' * (len(lines) != 1)} done" if lines else "nothing to do"
     say(f"  $ programme-talks run-due --at {when}")
     say(f"  run-due at {moment:%Y-%m-%d %H:%M %Z}: {done}")
@@ -523,7 +522,7 @@ def agreement_summary(sb: Sandbox) -> dict:
     return next(m for m in sb.slack.messages(PRACTICE) if m["text"].startswith("Agreement #1:"))
 
 
-def event_message(sb: Sandbox, channel: str) -> dict:
+def meetup_message(sb: Sandbox, channel: str) -> dict:
     """The event's message in a channel (or an invitation in someone's direct messages), as it stands."""
     wait_until(lambda: any(m["text"].startswith("Event:") for m in sb.slack.messages(channel)), "no event posted")
     return next(m for m in sb.slack.messages(channel) if m["text"].startswith("Event:"))

@@ -9,13 +9,12 @@ import logging
 import threading
 
 from bot.app import serve_app
-from bot.clock import system_clock
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.devkit.local_slack import LocalSlack
 from bot.devkit.simulate import SlackSimulator
 from bot.server import server_url
 from bot.slack import make_client
-from handlers.context import Clock
 from storage.db import make_engine, make_sessions, migrate
 
 BOT_TOKEN = "xoxb-local-sandbox-token"

@@ -1,0 +1,298 @@
+"""Digests, as a duty of the scheduler: which channels' digests are due, each champion's copy, and composing them.
+
+A digest covers what came since the channel's previous one (or one period before its first). A digest found
+more than LATE_LIMIT after its time (the app was down) is skipped and recorded, and champions see it; one that
+can't be delivered because the channel is gone pauses that channel's digest and tells the champions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.delivery.plan import STALE_CLAIM, Due, Message, Planned
+from domain.agreements import reviews_section
+from domain.digest import UNANSWERED_AFTER, Attention, DigestInput, Undelivered, compose
+from domain.meetups import meetups_section
+from domain.schedule import Schedule, parse_schedule, period_key, previous_run, runs_between
+from handlers.blocks import section
+from handlers.digests.blocks import digest_blocks, digest_text
+from handlers.publish import reason as publish_reason
+from storage import ledger, roles, slack_events
+from storage import subscriptions as subs
+from storage.agreements import reviews_due
+from storage.db import Sessions
+from storage.digests import digest_input, unanswered_requests
+from storage.ledger import Kind, Status
+from storage.meetups import upcoming_meetups
+from storage.roles import RoleName
+
+LATE_LIMIT = dt.timedelta(hours=6)  # a digest found later than this after its time is skipped, and champions told
+LOOKBACK = dt.timedelta(days=8)  # how far back a run looks for missed digests
+EVENT_MEMORY = dt.timedelta(days=1)  # Slack retries an event for about an hour; remember event ids for a day
+CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived"}  # pause that channel's digest
+DEFAULT_SCHEDULE = "weekly mon 09:00"  # the window of a digest asked for in a channel with no schedule
+
+
+@dataclass(frozen=True)
+class DigestTask:
+    """What composing a digest needs besides its ledger key: whose channel, and on what schedule."""
+
+    channel_id: str
+    schedule: Schedule
+    quiet_skip: bool = False  # a week with nothing new is recorded quiet, not posted
+
+
+@dataclass(frozen=True)
+class PausedNotice:
+    """Telling a champion that a channel's digest is paused, and why."""
+
+    channel_id: str
+    error: str
+    schedule: Schedule
+
+
+class Digests:
+    kinds = (Kind.DIGEST, Kind.CHAMPION_DIGEST, Kind.DIGEST_PAUSED)
+
+    def __init__(self, sessions: Sessions, tz: ZoneInfo):
+        self.sessions, self.tz = sessions, tz
+
+    # ---- planning ---------------------------------------------------------------------------------------
+
+    def due(self, now: dt.datetime) -> Due:
+        """Channel digests and champions' copies due by `now` and not in the ledger, and retries still on time.
+
+        Also the housekeeping a run starts with: claims left by a run that stopped become "unconfirmed" (they
+        may have been posted, so they never are again), and old Slack event ids are forgotten.
+        """
+        lines: list[str] = []
+        with self.sessions.begin() as session:
+            if stale := ledger.abandon_stale_claims(session, claimed_before=now - STALE_CLAIM, now=now):
+                lines.append(f"marked {stale} interrupted deliveries as unconfirmed (they are not posted again)")
+            slack_events.forget_events(session, received_before=now - EVENT_MEMORY)
+            subscriptions = subs.list_active_subscriptions(session)
+            digest_kinds = [Kind.DIGEST, Kind.CHAMPION_DIGEST]
+            done = set(ledger.claimed_keys(session, kinds=digest_kinds, since=now - LOOKBACK))
+            retries = ledger.retryable(session, kinds=digest_kinds, not_before=now - LATE_LIMIT)
+            champions = roles.champions_by_team(session)
+            by_id = {s.id: s for s in subscriptions}
+            planned = [
+                Planned(
+                    r.kind,
+                    r.team_id,
+                    r.target,
+                    r.period_key,
+                    r.scheduled_for,
+                    subscription_id=s.id,
+                    retry_id=r.id,
+                    task=_task(s),
+                )
+                for r in retries
+                if r.subscription_id is not None and (s := by_id.get(r.subscription_id)) is not None
+            ]
+            for subscription in subscriptions:
+                schedule, task = parse_schedule(subscription.schedule), _task(subscription)
+                # From when this schedule took effect: changing or resuming it never fills in the past.
+                start = max(subscription.updated_at, now - LOOKBACK)
+                for slot in runs_between(schedule, start, now, self.tz):
+                    key, team_id, channel_id = (
+                        period_key(schedule, slot, self.tz),
+                        subscription.team_id,
+                        subscription.channel_id,
+                    )
+                    if now - slot <= LATE_LIMIT:  # champions' copies: planned on their own, once per workspace
+                        for champion in champions.get(team_id, ()):
+                            if (Kind.CHAMPION_DIGEST, champion, key) not in done:
+                                done.add((Kind.CHAMPION_DIGEST, champion, key))
+                                planned.append(
+                                    Planned(
+                                        Kind.CHAMPION_DIGEST,
+                                        team_id,
+                                        champion,
+                                        key,
+                                        slot,
+                                        subscription_id=subscription.id,
+                                        task=task,
+                                    )
+                                )
+                    if (Kind.DIGEST, channel_id, key) in done:
+                        continue
+                    if now - slot > LATE_LIMIT:
+                        ledger.claim(
+                            session,
+                            team_id=team_id,
+                            kind=Kind.DIGEST,
+                            target=channel_id,
+                            period_key=key,
+                            scheduled_for=slot,
+                            now=now,
+                            subscription_id=subscription.id,
+                            status=Status.SKIPPED,
+                        )
+                        lines.append(f"skipped {channel_id} {key}: {_hours(now - slot)} late")
+                        continue
+                    planned.append(
+                        Planned(Kind.DIGEST, team_id, channel_id, key, slot, subscription_id=subscription.id, task=task)
+                    )
+        return Due(planned, lines)
+
+    def manual(self, team_id: str, channel_id: str, now: dt.datetime) -> Planned:
+        """A channel's digest asked for now (`/talks digest now`): once a minute at most, always posted."""
+        with self.sessions.begin() as session:
+            subscription = subs.get_subscription(session, team_id=team_id, channel_id=channel_id)
+        schedule = parse_schedule(subscription.schedule if subscription else DEFAULT_SCHEDULE)
+        key = f"now-{now.astimezone(self.tz):%Y-%m-%dT%H:%M}"
+        return Planned(
+            Kind.DIGEST,
+            team_id,
+            channel_id,
+            key,
+            now,
+            subscription_id=subscription.id if subscription else None,
+            manual=True,
+            task=DigestTask(channel_id, schedule),
+        )
+
+    # ---- composing --------------------------------------------------------------------------------------
+
+    def compose(
+        self, session: Session, claimed: Sequence[Planned], now: dt.datetime, cache: dict
+    ) -> list[Message | None]:
+        """Each claimed digest: a workspace's digest for a window is read and rendered once per run."""
+        moments: dict[tuple[int, dt.datetime], dt.datetime] = {}  # previous digest, by (subscription, slot)
+        for slot in {p.slot for p in claimed if p.kind is not Kind.DIGEST_PAUSED}:
+            ids = [p.subscription_id for p in claimed if p.slot == slot and p.subscription_id is not None]
+            found = ledger.last_digest_moments(session, subscription_ids=ids, before=slot)
+            moments.update({(i, slot): moment for i, moment in found.items()})
+        messages: list[Message | None] = []
+        for p in claimed:
+            if isinstance(p.task, PausedNotice):
+                messages.append(self._paused_notice(p.task))
+                continue
+            assert isinstance(p.task, DigestTask)
+            since = moments.get((p.subscription_id or 0, p.slot)) or previous_run(p.task.schedule, p.slot, self.tz)
+            messages.append(self._digest(session, p, since, now, cache))
+        return messages
+
+    def preview(self, team_id: str, channel_id: str, now: dt.datetime) -> list:
+        """The digest this channel would get now, for the asker's eyes only; nothing is posted or recorded."""
+        with self.sessions.begin() as session:
+            subscription = subs.get_subscription(session, team_id=team_id, channel_id=channel_id)
+            schedule = parse_schedule(subscription.schedule if subscription else DEFAULT_SCHEDULE)
+            previous = subscription and ledger.last_digest_moment(session, subscription_id=subscription.id, before=now)
+            since = previous or previous_run(schedule, now, self.tz)
+            data = self._digest_input(session, team_id, since, now, {})
+        shown = digest_blocks(compose(data, now=now), tz=self.tz)
+        note = section("_Preview: only you can see this, and nothing was posted._")
+        return [note, *shown] if len(shown) < 50 else shown
+
+    def _digest(
+        self, session: Session, planned: Planned, since: dt.datetime, now: dt.datetime, cache: dict
+    ) -> Message | None:
+        """The message for a claimed digest; None when the week was quiet and the channel chose "quiet skip"."""
+        assert isinstance(planned.task, DigestTask)
+        data = self._digest_input(session, planned.team_id, since, planned.slot, cache)
+        if planned.kind is Kind.CHAMPION_DIGEST:
+            digest = compose(data, now=planned.slot)
+            attention = self._attention(session, planned.team_id, now)
+            return Message(_as_dicts(digest_blocks(digest, tz=self.tz, attention=attention)), digest_text(digest))
+        key = ("rendered", planned.team_id, since, planned.slot)  # every channel with this window: the same message
+        if (rendered := cache.get(key)) is None:
+            digest = compose(data, now=planned.slot)
+            message = Message(_as_dicts(digest_blocks(digest, tz=self.tz)), digest_text(digest))
+            cache[key] = rendered = (digest.is_empty, message)
+        is_empty, message = rendered
+        if is_empty and planned.task.quiet_skip and not planned.manual:
+            return None
+        return message
+
+    def _digest_input(self, session: Session, team_id: str, since: dt.datetime, until: dt.datetime, cache: dict):
+        """A workspace's digest for a window, with the sections later features add: read once per run."""
+        key = ("input", team_id, since, until)
+        if (data := cache.get(key)) is None:
+            data = digest_input(session, team_id=team_id, since=since, until=until)
+            reviews = reviews_section(
+                reviews_due(session, team_id=team_id, now=until, tz=self.tz), until.astimezone(self.tz).date()
+            )
+            meetups = meetups_section(upcoming_meetups(session, team_id=team_id, now=until), self.tz)
+            cache[key] = data = replace(data, extra_sections=(*data.extra_sections, reviews, meetups))
+        assert isinstance(data, DigestInput)
+        return data
+
+    def _attention(self, session: Session, team_id: str, now: dt.datetime) -> Attention:
+        unanswered, more = unanswered_requests(session, team_id=team_id, older_than=now - UNANSWERED_AFTER)
+        missed = ledger.undelivered(session, team_id=team_id, since=now - LOOKBACK)
+        return Attention(
+            unanswered=unanswered,
+            more_unanswered=more,
+            undelivered=tuple(
+                Undelivered(d.target, _reason(d.status, d.error), d.scheduled_for, skipped=d.status is Status.SKIPPED)
+                for d in missed
+            ),
+        )
+
+    def _paused_notice(self, notice: PausedNotice) -> Message:
+        said = section(
+            f"⚠️ I couldn't post the digest in <#{notice.channel_id}>: {_reason(Status.FAILED, notice.error)}. I've "
+            f"paused that channel's digest. To start it again, invite me there and type "
+            f"`/talks digest here {notice.schedule.to_text()}`."
+        )
+        return Message([said.to_dict()], "A channel's digest could not be delivered")
+
+    # ---- when Slack refuses -----------------------------------------------------------------------------
+
+    def failed(
+        self, session: Session, planned: Planned, error: str, now: dt.datetime
+    ) -> tuple[list[Planned], str | None]:
+        """A channel that is gone: pause its digest and tell each champion once."""
+        if planned.kind is not Kind.DIGEST or error not in CHANNEL_GONE:
+            return [], None
+        assert isinstance(planned.task, DigestTask)
+        subs.pause_subscription(
+            session,
+            team_id=planned.team_id,
+            channel_id=planned.target,
+            reason=_reason(Status.FAILED, error),
+            now=now,
+        )
+        notice = PausedNotice(planned.target, error, planned.task.schedule)
+        champions = roles.list_roles(session, team_id=planned.team_id, role=RoleName.CHAMPION)
+        tell = [
+            Planned(
+                Kind.DIGEST_PAUSED,
+                planned.team_id,
+                champion,
+                f"{planned.target}:{planned.key}",
+                planned.slot,
+                task=notice,
+            )
+            for champion in champions
+        ]
+        return tell, "paused and champions told"
+
+
+def _task(subscription: subs.Subscription) -> DigestTask:
+    schedule = parse_schedule(subscription.schedule)
+    return DigestTask(subscription.channel_id, schedule, quiet_skip=schedule.quiet == "skip")
+
+
+def _as_dicts(built: list) -> list[dict]:
+    """Blocks as Slack's JSON, built once: every channel of a workspace posts the same digest."""
+    return [block.to_dict() if hasattr(block, "to_dict") else block for block in built]
+
+
+def _reason(status: Status, error: str | None) -> str:
+    if status is Status.SKIPPED:
+        return "the app was down for more than 6 hours around that time, so it was skipped"
+    if status is Status.UNCONFIRMED:
+        return "the app stopped while posting it, so it may not have arrived"
+    return publish_reason(error)
+
+
+def _hours(delta: dt.timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.1f} hours"

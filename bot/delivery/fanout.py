@@ -1,0 +1,303 @@
+"""The one pipeline every scheduled post goes through: claim in the ledger, compose, post, record.
+
+This thread does all the database work, a chunk at a time; a pool of threads only posts, so a slow Slack is
+waited on in parallel while the database has one writer. Each step is one short transaction: record the
+outcomes of the posts that have finished, then claim and compose the next chunk, only as many as keep fewer
+than `workers` claimed posts waiting for their outcome. So a run that dies leaves at most `workers` posts it
+may or may not have made ("unconfirmed", never posted again). A post Slack rate-limits is recorded "retry"
+and waits on a timer here, not in a worker, then is reclaimed and goes again. One failing post is logged and
+the others carry on: its ledger row says what the next run should do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import heapq
+import itertools
+import logging
+import queue
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.delivery.plan import Duty, Message, Planned
+from handlers.publish import NotPosted, Posted, post_message
+from storage import ledger
+from storage.db import Sessions
+from storage.ledger import Kind, Status
+
+log = logging.getLogger(__name__)
+
+RATE_LIMITED_TRIES = 3  # times a run puts back a post Slack answered 429; after that the next run tries it
+PASSING = {"ratelimited", "connection_error", "internal_error", "service_unavailable", "request_timeout", "fatal_error"}
+# How run-due names each kind in what it prints; None: not reported on a line of its own.
+LABELS: Mapping[Kind, str | None] = {
+    Kind.DIGEST: "digest",
+    Kind.CHAMPION_DIGEST: "champion digest",
+    Kind.DIGEST_PAUSED: None,  # the line that matters is the channel's: "paused and champions told"
+    Kind.REVIEW_NUDGE: "review_nudge",
+    Kind.REVIEW_ESCALATION: "review_escalation",
+    Kind.MEETUP_REMINDER: "event_reminder",
+}
+
+
+def passing(error: str) -> bool:
+    """A fault worth trying again later (Slack busy or unreachable); anything else Slack says is final."""
+    return error in PASSING or error.startswith("http_5")
+
+
+@dataclass(frozen=True)
+class Post:
+    """A claimed post, composed and ready to send."""
+
+    planned: Planned
+    delivery_id: int
+    message: Message
+    rate_limited: int = 0  # how many times Slack has answered 429 to it in this run
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a post: its ledger row's new status, and the line run_due reports (None while it waits)."""
+
+    post: Post
+    status: Status
+    line: str | None
+    error: str | None = None
+    message_ts: str | None = None
+    again_after: float | None = None  # rate-limited: seconds until it may go again in this run
+
+
+class Fanout:
+    def __init__(self, sessions: Sessions, client: WebClient, duties: Sequence[Duty], *, workers: int = 64):
+        self.sessions, self.client, self.workers = sessions, client, workers
+        self.duties = {kind: duty for duty in duties for kind in duty.kinds}
+        # Scheduled posts use a client that hands a 429 back instead of sleeping in a worker thread, so the run
+        # waits out Retry-After on a timer while the workers post elsewhere. Someone waiting on a manual post
+        # waits in line instead.
+        self.poster = _answering_429(client)
+
+    def deliver(self, planned: Sequence[Planned], now: dt.datetime) -> list[str]:
+        """Post each planned item once (as the ledger decides); a line for each thing done."""
+        lines: list[str] = []
+        pending = deque(planned)
+        finished: queue.SimpleQueue[tuple[Post, Future]] = queue.SimpleQueue()
+        order = itertools.count()
+        waiting: list[tuple[float, int, Post]] = []  # (monotonic time it may go again, tie-break, post)
+        outstanding = 0  # claimed ("posting") and not yet recorded: what a crash now would leave unconfirmed
+        cache: dict = {}  # for duties: what this run's posts share, composed once
+
+        def ready() -> bool:
+            return bool(waiting) and waiting[0][0] <= time.monotonic()
+
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="post") as pool:
+            while pending or waiting or outstanding:
+                done: list[tuple[Post, Future]] = []
+                if outstanding and (outstanding >= self.workers or not (pending or ready())):
+                    # Nothing to claim now: wait for a post to finish, or, if there is room, a rate-limited one.
+                    timeout = None
+                    if outstanding < self.workers and waiting:
+                        timeout = max(0.0, waiting[0][0] - time.monotonic())
+                    with contextlib.suppress(queue.Empty):
+                        done.append(finished.get(timeout=timeout))
+                elif not outstanding and not pending and not ready():
+                    time.sleep(max(0.0, waiting[0][0] - time.monotonic()))  # only rate-limited posts are left
+                    continue
+                while True:
+                    try:
+                        done.append(finished.get_nowait())
+                    except queue.Empty:
+                        break
+                outstanding -= len(done)
+                outcomes = []
+                for post, future in done:
+                    try:
+                        outcomes.append(_judge(post, future.result()))
+                    except Exception:
+                        log.exception("could not deliver %s", _what(post.planned))
+                        lines.append(f"could not deliver {_what(post.planned)}: error; see the log")
+                room = self.workers - outstanding
+                again = []
+                while ready() and len(again) < room:
+                    again.append(heapq.heappop(waiting)[2])
+                fresh = [pending.popleft() for _ in range(min(room - len(again), len(pending)))]
+                posts, step_lines, recorded, follow_ups = self._step(outcomes, fresh, again, now, cache)
+                lines += step_lines
+                pending.extend(follow_ups)
+                for post in posts:
+                    future = pool.submit(self._send, post)
+                    future.add_done_callback(lambda future, post=post: finished.put((post, future)))
+                outstanding += len(posts)
+                for outcome in recorded:
+                    if outcome.again_after is not None:
+                        again_post = replace(outcome.post, rate_limited=outcome.post.rate_limited + 1)
+                        heapq.heappush(waiting, (time.monotonic() + outcome.again_after, next(order), again_post))
+        return lines
+
+    def _step(
+        self, outcomes: list[Outcome], fresh: list[Planned], again: list[Post], now: dt.datetime, cache: dict
+    ) -> tuple[list[Post], list[str], list[Outcome], list[Planned]]:
+        """One transaction: record outcomes (see _record), then claim and compose a chunk (see _hold).
+
+        Returns the posts to make, lines, the outcomes recorded, and follow-up posts (people to tell of a
+        failure). If the database refuses, the outcomes are tried again on their own and nothing in the chunk
+        is claimed: the next run tries it.
+        """
+        if not (outcomes or fresh or again):
+            return [], [], [], []
+        try:
+            with self.sessions.begin() as session:
+                follow_ups, said = self._record(session, outcomes, now)
+                posts, lines = self._hold(session, fresh, again, now, cache)
+            return posts, said + lines, outcomes, follow_ups
+        except SQLAlchemyError:
+            log.exception("could not record %d outcomes and claim %d more", len(outcomes), len(fresh) + len(again))
+        lines = [
+            f"could not deliver {_what(item)}: error; see the log" for item in [*fresh, *(p.planned for p in again)]
+        ]
+        try:
+            with self.sessions.begin() as session:
+                follow_ups, said = self._record(session, outcomes, now)
+        except SQLAlchemyError:
+            # Their rows stay "posting": a later run marks them unconfirmed and never posts them again.
+            log.exception("could not record the outcome of %d deliveries", len(outcomes))
+            lines += [f"could not record {_what(o.post.planned)}: error; see the log" for o in outcomes]
+            return [], lines, [], []
+        return [], said + lines, outcomes, follow_ups
+
+    def _record(self, session: Session, outcomes: list[Outcome], now: dt.datetime) -> tuple[list[Planned], list[str]]:
+        """Record outcomes. For posts Slack refused for good, their duty does what follows (pausing a channel's
+        digest, say) and may hand back posts telling people. Returns those posts, and a line per outcome."""
+        ledger.finish_many(
+            session,
+            [
+                {"delivery_id": o.post.delivery_id, "status": o.status, "error": o.error, "message_ts": o.message_ts}
+                for o in outcomes
+            ],
+            now=now,
+        )
+        follow_ups: list[Planned] = []
+        lines: list[str] = []
+        for outcome in outcomes:
+            planned, line = outcome.post.planned, outcome.line
+            if outcome.status is Status.FAILED and not planned.manual:
+                more, done = self.duties[planned.kind].failed(session, planned, outcome.error or "", now)
+                follow_ups += more
+                if done:
+                    line = f"could not post to {planned.target} {planned.key}: {outcome.error}; {done}"
+            if line:
+                lines.append(line)
+        return follow_ups, lines
+
+    def _hold(self, session: Session, fresh: list[Planned], again: list[Post], now: dt.datetime, cache: dict):
+        """Claim new posts, reclaim retries and rate-limited posts, and compose what this run now holds.
+
+        Returns the posts this run may now make (each claimed here, "posting"), and lines for posts finished
+        here: quiet digests, recorded at once.
+        """
+        reclaimed = ledger.reclaim_many(
+            session,
+            delivery_ids=[p.retry_id for p in fresh if p.retry_id is not None] + [post.delivery_id for post in again],
+            now=now,
+        )
+        claimed = ledger.claim_many(
+            session,
+            [
+                {
+                    "team_id": p.team_id,
+                    "kind": p.kind,
+                    "target": p.target,
+                    "period_key": p.key,
+                    "scheduled_for": p.slot,
+                    "subscription_id": p.subscription_id,
+                }
+                for p in fresh
+                if p.retry_id is None
+            ],
+            now=now,
+        )
+        held: list[tuple[Planned, int]] = []
+        for p in fresh:
+            if p.retry_id is not None:
+                delivery_id = p.retry_id if p.retry_id in reclaimed else None
+            else:
+                delivery_id = claimed.get((p.team_id, p.kind, p.target, p.key))
+            if delivery_id is not None:  # None: another run has it
+                held.append((p, delivery_id))
+        posts, lines = self._compose(session, held, now, cache)
+        return [post for post in again if post.delivery_id in reclaimed] + posts, lines
+
+    def _compose(self, session: Session, held: list[tuple[Planned, int]], now: dt.datetime, cache: dict):
+        """Compose claimed posts, each kind by its duty: the posts to make, and lines for the quiet ones."""
+        posts: list[Post] = []
+        quiet: list[dict] = []
+        lines: list[str] = []
+        for duty in dict.fromkeys(self.duties[p.kind] for p, _ in held):
+            mine = [(p, delivery_id) for p, delivery_id in held if self.duties[p.kind] is duty]
+            try:
+                messages = duty.compose(session, [p for p, _ in mine], now, cache)
+            except SQLAlchemyError:
+                raise
+            except Exception:  # posts that cannot be composed are given back; the others carry on
+                log.exception("could not compose %d posts of %s", len(mine), type(duty).__name__)
+                for p, delivery_id in mine:
+                    ledger.release(session, delivery_id=delivery_id)
+                    lines.append(f"could not deliver {_what(p)}: error; see the log")
+                continue
+            for (p, delivery_id), message in zip(mine, messages, strict=True):
+                if message is None:
+                    quiet.append(
+                        {"delivery_id": delivery_id, "status": Status.QUIET, "error": None, "message_ts": None}
+                    )
+                    lines.append(f"nothing new for {p.target} {p.key}: quiet, not posted")
+                else:
+                    posts.append(Post(p, delivery_id, message))
+        ledger.finish_many(session, quiet, now=now)
+        return posts, lines
+
+    def _send(self, post: Post) -> Posted | NotPosted:
+        """On a pool thread: post, and nothing else (no database)."""
+        client = self.client if post.planned.manual else self.poster
+        message = post.message
+        return post_message(client, post.planned.target, message.blocks, message.text, permalink=False)
+
+
+def _judge(post: Post, result: Posted | NotPosted) -> Outcome:
+    """What Slack's answer to a post means for its ledger row, and what the run does next."""
+    planned = post.planned
+    if isinstance(result, Posted):
+        label = LABELS[planned.kind]
+        line = f"posted {label} to {planned.target} {planned.key}" if label else None
+        return Outcome(post, Status.DELIVERED, line, message_ts=result.ts)
+    if result.retry_after and not planned.manual and post.rate_limited < RATE_LIMITED_TRIES:
+        # Slack did not post it: the row is "retry" while it waits, and this run reclaims it after Retry-After.
+        return Outcome(post, Status.RETRY, None, error=result.error, again_after=result.retry_after)
+    # A manual post is never retried later: the person who asked is told now, and can ask again.
+    status = Status.RETRY if passing(result.error) and not planned.manual else Status.FAILED
+    line = f"could not post to {planned.target} {planned.key}: {result.error}; {status}"
+    return Outcome(post, status, line, error=result.error)
+
+
+def _what(planned: Planned) -> str:
+    return f"{planned.kind} to {planned.target} {planned.key}"
+
+
+def _answering_429(client: WebClient) -> WebClient:
+    """The same client without its rate-limit retry handler (5xx and connection retries stay)."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)],
+    )

@@ -1,0 +1,85 @@
+"""What the scheduler delivers, in plain terms: a planned post, the message it becomes, and the duties that plan
+and compose them. The pipeline (bot.delivery.fanout) claims, posts and records every kind the same way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from storage.ledger import Entry, Kind, Status
+
+STALE_CLAIM = dt.timedelta(minutes=15)  # a claim older than this belongs to a run that stopped
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One post the ledger should hold once: its kind, workspace, where it goes and its period key."""
+
+    kind: Kind
+    team_id: str
+    target: str  # a channel or a person
+    key: str  # the period key: unique per (team, kind, target)
+    slot: dt.datetime  # when it was due
+    subscription_id: int | None = None  # a channel digest's subscription
+    retry_id: int | None = None  # the ledger row to take back, when this is another try
+    manual: bool = False  # asked for in Slack (`/talks digest now`): always posted, never retried later
+    task: object = field(default=None, compare=False)  # what its duty needs to compose it (opaque here)
+
+
+@dataclass(frozen=True)
+class Message:
+    blocks: list[dict]
+    text: str
+
+
+@dataclass(frozen=True)
+class Due:
+    """What a duty found due, and lines saying what it decided without posting (e.g. skipped as too late)."""
+
+    planned: list[Planned]
+    lines: list[str] = field(default_factory=list)
+
+
+class Duty(Protocol):
+    """Something the scheduler does at its moments: digests, review nudges, meetup reminders.
+
+    A duty plans and composes; the pipeline claims, posts and records, the same for every duty.
+    """
+
+    kinds: tuple[Kind, ...]
+
+    def due(self, now: dt.datetime) -> Due:
+        """What is due by `now` and not yet settled in the ledger (another try for what is waiting to retry)."""
+        ...
+
+    def compose(
+        self, session: Session, claimed: Sequence[Planned], now: dt.datetime, cache: dict
+    ) -> list[Message | None]:
+        """The message for each claimed post, in order; None when there is nothing to post (recorded quiet).
+
+        `cache` lives for one run: what many posts of the run share (a workspace's digest) is read once.
+        """
+        ...
+
+    def failed(
+        self, session: Session, planned: Planned, error: str, now: dt.datetime
+    ) -> tuple[list[Planned], str | None]:
+        """Slack refused `planned` for good with `error`: do what follows (e.g. pause a channel's digest), and
+        return the posts that tell people and what was done, in words for run-due's line (None: nothing)."""
+        ...
+
+
+def unsettled(planned: list[Planned], entries: dict[tuple[str, str, str], Entry]) -> list[Planned]:
+    """What the ledger does not hold yet, and what it holds waiting to be tried again (as retries)."""
+    found = []
+    for p in planned:
+        entry = entries.get((p.kind, p.target, p.key))
+        if entry is None:
+            found.append(p)
+        elif entry.status is Status.RETRY:
+            found.append(Planned(p.kind, p.team_id, p.target, p.key, p.slot, retry_id=entry.id, task=p.task))
+    return found

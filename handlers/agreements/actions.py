@@ -1,0 +1,106 @@
+"""Buttons on agreements: confirm a version, propose a change, record a review."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+import handlers.agreements.messages as messages
+import handlers.agreements.modals as modals
+from domain import agreements as ag
+from handlers.agreements.publishing import ask_creator, parse_number, publish_summary, read_agreement
+from handlers.blocks import section
+from handlers.context import Deps, Job, respond_to
+from handlers.publish import post_message, say
+from storage import agreements as store
+from storage.agreements import Confirmation
+
+
+def handle_confirm(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
+    ack()
+    return Job(_confirm, (body,))
+
+
+def _confirm(client: WebClient, deps: Deps, body: dict) -> None:
+    respond = respond_to(body)
+    number, _, version = body["actions"][0].get("value", "").partition(":")
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    with deps.sessions.begin() as session:
+        outcome = store.confirm_agreement(
+            session,
+            team_id=team_id,
+            number=parse_number(number) or 0,
+            user_id=user_id,
+            version=parse_number(version) or 0,
+            now=deps.clock(),
+        )
+        record = outcome and store.get_agreement(session, team_id=team_id, number=parse_number(number) or 0)
+    if record is None:
+        say(respond, "That agreement is no longer here.")
+    elif outcome is Confirmation.NOT_PARTY:
+        say(respond, f"Only the people named in agreement #{record.number} can confirm it. {ask_creator(record)}")
+    elif outcome is Confirmation.ENDED:
+        say(respond, f"Agreement #{record.number} has ended, so there's nothing to confirm.")
+    elif outcome is Confirmation.ALREADY:
+        say(respond, f"You've already confirmed version {record.version} of agreement #{record.number}. Thank you!")
+    elif outcome is Confirmation.STALE:
+        intro = f"Agreement #{record.number} has changed since that message. Here is version {record.version}:"
+        respond(blocks=messages.confirm_request(record, intro, deps.today()), replace_original=False)
+    else:
+        publish_summary(client, deps, team_id, record.number)
+        thanks = f"✅ Thank you, you've confirmed agreement #{record.number}."
+        if outcome is Confirmation.AGREED:
+            thanks = f"✅ Thank you. Everyone has confirmed, so agreement #{record.number} is agreed."
+            note = section(f"🎉 Everyone has confirmed agreement #{record.number}: it's agreed.")
+            for party in record.slack_parties:
+                if party != user_id:
+                    post_message(client, party, [note], f"Agreement #{record.number} is agreed", permalink=False)
+        if (body.get("channel") or {}).get("id", "").startswith("D"):  # their request to confirm: show it's done
+            respond(blocks=messages.confirmed_blocks(record, thanks, deps.today()), text=thanks, replace_original=True)
+        else:
+            say(respond, thanks)
+
+
+def handle_propose_change(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    ack()
+    record = read_agreement(deps, body["team"]["id"], body["actions"][0].get("value", ""))
+    if record is None:
+        say(respond, "That agreement is no longer here.")
+    elif not record.is_party(body["user"]["id"]):
+        say(respond, f"Only the people named in agreement #{record.number} can change it. {ask_creator(record)}")
+    elif record.status == ag.ENDED:
+        say(
+            respond,
+            f"Agreement #{record.number} has ended. To work together again, type `/agreement` to write a new one.",
+        )
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=modals.change_modal(record))
+
+
+def handle_record_review(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
+    ack()
+    number, _, day = body["actions"][0].get("value", "").partition(":")
+    record, today = read_agreement(deps, body["team"]["id"], number), deps.today()
+    if record is None:
+        say(respond, "That agreement is no longer here.")
+        return
+    if not record.is_party(body["user"]["id"]):
+        say(
+            respond,
+            f"Only the people named in agreement #{record.number} can record its reviews. {ask_creator(record)}",
+        )
+        return
+    if record.status == ag.ENDED or record.next_review is None:
+        say(respond, f"Agreement #{record.number} has ended, so there are no more reviews to record.")
+        return
+    review_date = record.next_review
+    done = next((r for r in reversed(record.reviews) if r.review_date.isoformat() == day), None)
+    if done is not None and day != review_date.isoformat():
+        say(
+            respond,
+            f"<@{done.recorded_by}> already recorded the review due {ag.short_date(done.review_date, today)}. "
+            f"The next one is on {ag.long_date(review_date)}.",
+        )
+        return
+    suggested = ag.suggested_next_review(review_date, record.review_every_days, record.end_date, today)
+    client.views_open(trigger_id=body["trigger_id"], view=modals.review_modal(record, review_date, suggested))

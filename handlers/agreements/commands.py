@@ -1,0 +1,102 @@
+"""`/agreement`: the two-step form when typed alone, and `list`, `show N` and `export N` (a Markdown document
+sent by direct message)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+import handlers.agreements.messages as messages
+import handlers.agreements.modals as modals
+from domain import agreements as ag
+from domain import text as t
+from domain.words import HELP_WORDS
+from handlers.agreements.publishing import parse_number
+from handlers.context import Deps, Job, respond_to
+from storage import agreements as store
+
+log = logging.getLogger(__name__)
+
+
+def handle_agreement_command(ack: Ack, command: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
+    words = t.unescape(command.get("text") or "").split()
+    verb = words[0].lower() if words else ""
+    if not verb:
+        ack()
+        client.views_open(trigger_id=command["trigger_id"], view=modals.parties_modal(command["user_id"]))
+    elif verb in HELP_WORDS:
+        ack(blocks=messages.help_blocks(), response_type="ephemeral")
+    elif verb == "list":
+        ack()
+        return Job(_list, (command,))
+    elif verb in ("show", "export"):
+        number = parse_number(words[1] if len(words) > 1 else "")
+        if number is None:
+            example = f"For example `/agreement {verb} 3`. `/agreement list` shows yours."
+            ack(text=f"Which agreement? {example}", response_type="ephemeral")
+            return None
+        ack()
+        return Job(_show_or_export, (verb, number, command))
+    else:
+        ack(text=messages.usage_text(verb), response_type="ephemeral")
+    return None
+
+
+def _list(client: WebClient, deps: Deps, command: dict) -> None:
+    respond = respond_to(command)
+    with deps.sessions.begin() as session:
+        mine = store.list_party_agreements(session, team_id=command["team_id"], user_id=command["user_id"])
+    respond(blocks=messages.list_blocks(mine, deps.today()), response_type="ephemeral")
+
+
+def _show_or_export(client: WebClient, deps: Deps, verb: str, number: int, command: dict) -> None:
+    respond = respond_to(command)
+    with deps.sessions.begin() as session:
+        record = store.get_agreement(session, team_id=command["team_id"], number=number, versions=True)
+    if record is None:
+        respond(
+            text=f"I can't find agreement #{number} here. `/agreement list` shows the ones you're part of.",
+            response_type="ephemeral",
+        )
+    elif verb == "show":
+        shown = messages.show_blocks(record, command["user_id"], deps.today(), deps.tz)
+        respond(blocks=shown, response_type="ephemeral")
+    else:
+        _export(record, command["user_id"], respond, client, deps)
+
+
+def _export(record: ag.AgreementRecord, user_id: str, respond: Respond, client: WebClient, deps: Deps) -> None:
+    people = [*record.slack_parties, *(v.changed_by for v in record.versions), *(r.recorded_by for r in record.reviews)]
+    names = {person: name for person in dict.fromkeys(people) if (name := _display_name(client, person))}
+    document = ag.export_markdown(record, names, today=deps.today(), tz=deps.tz)
+    try:
+        dm_id = client.conversations_open(users=user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=dm_id,
+            content=document,
+            filename=f"agreement-{record.number}.md",
+            title=f"Agreement #{record.number}: {t.shorten(record.title, 100)}",
+        )
+    except (SlackApiError, SlackClientError, OSError) as error:
+        log.warning("could not send agreement %s to %s: %s", record.number, user_id, error)
+        respond(
+            text="Sorry, I couldn't send you the document just now. Please try again in a minute.",
+            response_type="ephemeral",
+        )
+        return
+    respond(
+        text=f"📄 I've sent you agreement #{record.number} as a document, in our direct messages.",
+        response_type="ephemeral",
+    )
+
+
+def _display_name(client: WebClient, user_id: str) -> str | None:
+    try:
+        profile = client.users_info(user=user_id)["user"]
+    except (SlackApiError, SlackClientError, OSError):
+        return None
+    shown = profile.get("profile") or {}
+    return shown.get("display_name") or shown.get("real_name") or profile.get("real_name") or profile.get("name")

@@ -1,0 +1,133 @@
+"""Digest subscriptions: `/talks digest here weekly mon 09:00`, `off`, `preview`, `now`, and the schedule.
+
+Champions and admins choose which channels get a digest and when; anyone may see the schedule or a preview.
+The scheduler (bot.delivery) composes and posts digests with handlers.digests.blocks.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from domain import text as t
+from domain.schedule import Schedule, ScheduleError, next_run, parse_schedule
+from handlers.blocks import section
+from handlers.context import Deps, Job, TalksRequest, TalksVerb, respond_to
+from handlers.permissions import refusal
+from handlers.publish import NotPosted, post_message
+from storage import subscriptions as subs
+
+EXAMPLE = "`/talks digest here weekly mon 09:00`"
+
+
+def register(app: App, deps: Deps) -> None:
+    """Digests have no listeners of their own: `/talks digest` arrives through TALKS_VERBS."""
+
+
+def handle_digest(request: TalksRequest) -> Job | None:
+    words = request.rest.split(maxsplit=1)
+    action = words[0].lower() if words else ""
+    request.ack()
+    if action in ("", "status", "schedule"):
+        _show(request)
+    elif action not in ("here", "off", "stop", "preview", "now"):
+        request.say(
+            f"I don't know `/talks digest {t.escape(action)}`. Try {EXAMPLE}, `/talks digest daily 08:30`, "
+            "`/talks digest off`, `/talks digest preview` or `/talks digest now`."
+        )
+    elif action == "preview":
+        return Job(_preview, (request.command,))
+    elif why := refusal(request, "change a channel's digest", champions_may=True):
+        request.say(why)
+    elif action == "here":
+        _subscribe(request, words[1] if len(words) > 1 else "")
+    elif action in ("off", "stop"):
+        _unsubscribe(request)
+    else:
+        return Job(_post_now, (request.command,))
+    return None
+
+
+def _preview(client: WebClient, deps: Deps, command: dict) -> None:
+    """The digest this channel would get now, shown only to the person who asked (after acknowledging)."""
+    assert deps.digests is not None, "create_app hands every process a digest desk"
+    shown = deps.digests.preview(command["team_id"], command["channel_id"], deps.clock())
+    respond_to(command)(blocks=shown, response_type="ephemeral")
+
+
+def _post_now(client: WebClient, deps: Deps, command: dict) -> None:
+    """Post this channel's digest now, after acknowledging, and tell the person who asked how it went."""
+    assert deps.digests is not None, "create_app hands every process a digest desk"
+    said = deps.digests.post_now(command["team_id"], command["channel_id"], deps.clock())
+    respond_to(command)(text=said, response_type="ephemeral")
+
+
+def _channel(request: TalksRequest) -> str:
+    return request.command["channel_id"]
+
+
+def _when(request: TalksRequest, schedule: Schedule) -> str:
+    moment = next_run(schedule, request.deps.clock(), request.deps.tz).astimezone(request.deps.tz)
+    return f"{moment:%A} {moment.day} {moment:%B} at {moment:%H:%M}"
+
+
+def _show(request: TalksRequest) -> None:
+    with request.deps.sessions.begin() as session:
+        subscription = subs.get_subscription(session, team_id=request.team_id, channel_id=_channel(request))
+    if subscription is None or (not subscription.active and not subscription.paused_because):
+        request.say(f"This channel gets no digest. Champions and admins can start one with {EXAMPLE}.")
+        return
+    schedule = parse_schedule(subscription.schedule)
+    if not subscription.active:
+        request.say(
+            f"This channel's digest ({schedule.describe()}) is paused: {subscription.paused_because}. "
+            f"To start it again, type `/talks digest here {schedule.to_text()}`."
+        )
+        return
+    request.say(
+        f"This channel gets a digest {schedule.describe()} ({request.deps.tz.key} time). "
+        f"The next one is on {_when(request, schedule)}."
+    )
+
+
+def _subscribe(request: TalksRequest, words: str) -> None:
+    try:
+        schedule = parse_schedule(words)
+    except ScheduleError as error:
+        request.say(t.escape(str(error)))
+        return
+    with request.deps.sessions.begin() as session:
+        subs.save_subscription(
+            session,
+            team_id=request.team_id,
+            channel_id=_channel(request),
+            schedule=schedule.to_text(),
+            user_id=request.user_id,
+            now=request.deps.clock(),
+        )
+    announcement = section(
+        f"📬 <@{request.user_id}> set up the Programme Talks digest here: {schedule.describe()}. It gathers "
+        "leaders' highlights, new practice and open requests for collaboration."
+    )
+    posted = post_message(request.client, _channel(request), [announcement], "Programme Talks digest set up")
+    warning = ""
+    if isinstance(posted, NotPosted):
+        warning = f"\n⚠️ But I can't post here yet: {posted.reason}."
+    request.say(
+        f"✅ Done: this channel will get a digest {schedule.describe()} ({request.deps.tz.key} time). "
+        f"The first is on {_when(request, schedule)}.{warning}"
+    )
+
+
+def _unsubscribe(request: TalksRequest) -> None:
+    with request.deps.sessions.begin() as session:
+        stopped = subs.pause_subscription(
+            session, team_id=request.team_id, channel_id=_channel(request), reason=None, now=request.deps.clock()
+        )
+    if stopped:
+        request.say(f"Digest stopped for this channel. You can start it again at any time with {EXAMPLE}.")
+    else:
+        request.say("This channel doesn't get a digest, so there was nothing to stop.")
+
+
+TALKS_VERBS: dict[str, TalksVerb] = {"digest": handle_digest}

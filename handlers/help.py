@@ -1,0 +1,64 @@
+"""The app's help, shown by `/talks help`, `/share help`, `/collab help` and on the Home tab."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
+
+from domain import text as t
+from domain.words import TWO_QUESTIONS
+from handlers.blocks import section
+from handlers.ids import Action
+
+
+def help_blocks() -> list[Block]:
+    return [
+        section(
+            "*Programme Talks* helps you share what works with children and young people, and find people to "
+            "work with.\n\n"
+            "*Share practice*\n"
+            "`/share Texting parents doubled homework club attendance #attendance` shares it straight away: "
+            "#words become tags and links are kept.\n"
+            "`/share` on its own opens a form with a title, what you did, what changed and a link.\n\n"
+            "*Ask for collaboration*\n"
+            "`/collab Looking for a youth music partner for the summer by 15 June` posts your request with an "
+            "*I can help* button. Add “by &lt;date&gt;” if there is a deadline.\n"
+            "`/collab` on its own opens a form.\n\n"
+            "*Find what others shared*\n"
+            "`/talks search attendance parents` shows the best-matching shares and requests, only to you.\n"
+            "`/talks help` shows this message."
+        ),
+        section(
+            "*Champions and leaders*\n"
+            "`/talks champions` and `/talks leaders` show who they are.\n"
+            "`/talks champion @name` and `/talks leader @name` appoint someone (`remove` undoes it). Workspace "
+            "admins appoint champions; admins and champions appoint leaders.\n"
+            "Leaders highlight a share by reacting to it with ⭐; `/talks highlight-emoji star2` changes the emoji.\n\n"
+            "*Digests*\n"
+            "`/talks digest here weekly mon 09:00` (or `daily 08:30`) sends this channel a digest of highlights, "
+            "new practice and open requests. Add `quiet skip` to skip weeks with nothing new.\n"
+            "`/talks digest` shows the schedule; `/talks digest preview` shows it to you now; "
+            "`/talks digest now` posts it; `/talks digest off` stops it."
+            "\n\n*Collaboration agreements*\n"
+            "`/agreement` writes down who does what, how you'll talk about the work and how everyone is credited; "
+            "each person named is asked to confirm, and I remind you when a review is due.\n"
+            "`/agreement list`, `/agreement show 3`, and `/agreement export 3` for a document to share with "
+            "partners outside Slack."
+            "\n\n*Events*\n"
+            "`/event` invites people and channels to something that already happens: it is posted with *Going* and "
+            "*Interested* buttons, and people going get a reminder at 9am the day before. `/event help` says more."
+        ),
+        section(f"*Two questions to ask every time your team meets*\n• {TWO_QUESTIONS[0]}\n• {TWO_QUESTIONS[1]}"),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Share practice", action_id=Action.OPEN_SHARE_MODAL, style="primary"),
+                ButtonElement(text="Ask for collaboration", action_id=Action.OPEN_COLLAB_MODAL),
+            ]
+        ),
+    ]
+
+
+def usage_text(word: str) -> str:
+    return (
+        f"I don't know `/talks {t.escape(word)}`. Try `/talks search &lt;words&gt;` to find shares and requests, "
+        "or `/talks help` to see everything I can do."
+    )

@@ -1,0 +1,233 @@
+"""Block Kit for shares and collaboration requests: the messages, the forms, and what their authors are told.
+
+Pure functions over domain.records' cards. User text is escaped into verbatim mrkdwn (handlers.blocks).
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    DatePickerElement,
+    HeaderBlock,
+    InputBlock,
+    Option,
+    OverflowMenuElement,
+    PlainTextObject,
+)
+from slack_sdk.models.views import View
+
+from domain import text as t
+from domain.records import RequestCard, ShareCard
+from handlers.blocks import channel_input, context, date_label, section, tags_mrkdwn, text_input
+from handlers.ids import Action, input_id
+from handlers.ids import Block as B
+from handlers.ids import View as V
+
+CONSENT_VALUE = "no_personal_data"
+
+
+def share_text(card: ShareCard) -> str:
+    """The notification text of a posted share (escaped mrkdwn)."""
+    what = card.title or t.shorten(card.body, 80)
+    return f"Practice share from <@{card.author_id}>: {t.escape(what)}"
+
+
+def share_message(card: ShareCard) -> list[Block]:
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=f"💡 {t.shorten(card.title or 'Practice share', 140)}"))
+    ]
+    if card.impact or card.title:
+        blocks.append(section(f"*What we did*\n{t.escape(card.body)}"))
+    else:
+        blocks.append(section(t.escape(card.body)))
+    if card.impact:
+        blocks.append(section(f"*What changed for children and young people*\n{t.escape(card.impact)}"))
+    if card.link:
+        blocks.append(section(f"🔗 {t.link(card.link)}"))
+    blocks.append(
+        ActionsBlock(
+            elements=[
+                OverflowMenuElement(
+                    action_id=Action.MANAGE_SHARE,
+                    options=[
+                        Option(text="Edit my share", value=f"edit:{card.id}"),
+                        Option(text="Delete my share", value=f"delete:{card.id}"),
+                    ],
+                )
+            ]
+        )
+    )
+    blocks.append(context(f"Shared by <@{card.author_id}>", tags_mrkdwn(card.tags)))
+    return blocks
+
+
+def share_modal(channel_metadata: str, prefill: ShareCard | None = None, *, ask_channel: bool = False) -> View:
+    """The /share form; with `prefill`, the author's edit form."""
+    p = prefill
+    blocks = [
+        text_input(
+            B.TITLE,
+            "Title",
+            t.MAX_TITLE_CHARS,
+            p and p.title,
+            "e.g. Texting parents doubled homework club attendance",
+        ),
+        text_input(B.BODY, "What we did", t.MAX_SHARE_CHARS, p and p.body, "What you tried, and how", multiline=True),
+        text_input(
+            B.IMPACT,
+            "What changed for children and young people",
+            t.MAX_IMPACT_CHARS,
+            p and p.impact,
+            "The difference it made",
+            multiline=True,
+            optional=True,
+        ),
+        text_input(
+            B.TAGS,
+            "Tags",
+            200,
+            p and ", ".join(p.tags),
+            "e.g. attendance, parents, SEN",
+            optional=True,
+            hint="Separate tags with commas.",
+        ),
+        text_input(B.LINK, "A link", t.MAX_LINK_CHARS, p and p.link, "https://", optional=True),
+        InputBlock(
+            block_id=B.CONSENT,
+            label="Keeping children safe",
+            element=CheckboxesElement(
+                action_id=input_id(B.CONSENT),
+                options=[
+                    Option(
+                        value=CONSENT_VALUE,
+                        text="It names no child or young person and holds no personal data about them.",
+                    )
+                ],
+            ),
+        ),
+    ]
+    if ask_channel:
+        blocks.insert(0, channel_input())
+    return View(
+        type="modal",
+        callback_id=V.EDIT_SHARE if prefill else V.SHARE,
+        title="Edit your share" if prefill else "Share practice",
+        submit="Save" if prefill else "Share",
+        close="Cancel",
+        blocks=blocks,
+        private_metadata=channel_metadata,
+    )
+
+
+def delete_share_modal(card: ShareCard, metadata: str) -> View:
+    return View(
+        type="modal",
+        callback_id=V.DELETE_SHARE,
+        title="Delete your share?",
+        submit="Delete",
+        close="Keep it",
+        blocks=[
+            section(
+                "This removes your share from the channel and from Programme Talks. It cannot be undone.\n\n"
+                f">{t.escape(t.shorten(card.title or card.body, 200))}"
+            )
+        ],
+        private_metadata=metadata,
+    )
+
+
+def request_text(card: RequestCard) -> str:
+    return f"Collaboration request from <@{card.requester_id}>: {t.escape(t.shorten(card.body, 80))}"
+
+
+def request_message(card: RequestCard) -> list[Block]:
+    title = "✅ Collaboration request (resolved)" if card.resolved else "🤝 Collaboration request"
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title)), section(t.escape(card.body))]
+    blocks.append(
+        context(
+            f"Asked by <@{card.requester_id}>",
+            f"Needed by {date_label(card.needed_by)}" if card.needed_by else "",
+        )
+    )
+    if card.offerers:
+        names = ", ".join(f"<@{user}>" for user in card.offerers)
+        blocks.append(section(f"🙋 *Offered to help:* {names}"))
+    elif not card.resolved:
+        blocks.append(section("No offers yet. Could you or your team help?"))
+    if not card.resolved:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(text="I can help", action_id=Action.OFFER_HELP, value=str(card.id), style="primary"),
+                    ButtonElement(text="Mark resolved", action_id=Action.RESOLVE_REQUEST, value=str(card.id)),
+                ]
+            )
+        )
+    return blocks
+
+
+def offer_notice(card: RequestCard, offerer_id: str) -> list[Block]:
+    """The direct message telling a requester who offered to help."""
+    where = f" ({t.link(card.permalink, 'see the request')})" if card.permalink else ""
+    return [
+        section(
+            f"🙋 <@{offerer_id}> offered to help with your collaboration request{where}:\n"
+            f">{t.escape(t.shorten(card.body, 300))}\n\nSend them a message to get started."
+        ),
+        ActionsBlock(
+            elements=[ButtonElement(text="Mark resolved", action_id=Action.RESOLVE_REQUEST, value=str(card.id))]
+        ),
+    ]
+
+
+def collab_modal(channel_metadata: str, *, ask_channel: bool = False) -> View:
+    return View(
+        type="modal",
+        callback_id=V.COLLAB,
+        title="Ask for collaboration",
+        submit="Post request",
+        close="Cancel",
+        blocks=[
+            text_input(
+                B.REQUEST,
+                "What partner or help are you looking for?",
+                t.MAX_REQUEST_CHARS,
+                None,
+                "e.g. A youth music charity to co-run a summer project",
+                multiline=True,
+            ),
+            InputBlock(
+                block_id=B.NEEDED_BY,
+                label="Needed by",
+                optional=True,
+                element=DatePickerElement(action_id=input_id(B.NEEDED_BY)),
+            ),
+            *([channel_input()] if ask_channel else []),
+        ],
+        private_metadata=channel_metadata,
+    )
+
+
+def not_posted_blocks(kind: str, record_id: int, reason: str) -> list[Block]:
+    """Ephemeral: it is saved, but could not be posted; with a button to try again."""
+    return [
+        section(f"✅ Your {kind} is saved, but I couldn't post it here: {reason}. Then press *Try posting again*."),
+        ActionsBlock(
+            elements=[ButtonElement(text="Try posting again", action_id=Action.RETRY_POST, value=f"{kind}:{record_id}")]
+        ),
+    ]
+
+
+NOT_SAVED = (
+    "⚠️ Sorry, I couldn't save that just now, so it has *not* been shared. "
+    "Here is what you wrote, so you can copy it and try again in a minute:"
+)
+
+
+def not_saved_blocks(what: str, *, why: str = NOT_SAVED) -> list[Block]:
+    """Ephemeral: why the words were not taken (by default: the database was unreachable), and the words
+    themselves, so nothing is lost."""
+    return [section(why), section(f"```{t.escape(t.shorten(what, 2900))}```")]

@@ -1,0 +1,105 @@
+"""Posting saved shares and requests: shared by the slash commands, the forms and 'Try posting again'.
+
+The order is always: save (the person's words are safe), then post, then remember where it was posted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+import handlers.shares.blocks as blocks
+from domain.records import RequestCard, ShareCard
+from handlers.context import Deps
+from handlers.publish import NotPosted, Posted, Tell, dm, post_message
+from storage import requests as rs
+from storage import shares as ss
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What differs between posting a share and a request: how to read it, the message it becomes, and how to
+    remember where it went."""
+
+    name: str
+    get: Callable[[Session, str, int], ShareCard | RequestCard | None]
+    message: Callable[[ShareCard | RequestCard], tuple[list[Block], str]]
+    posted: Callable[[Session, str, int, Posted], bool]
+
+
+def _get_share(session: Session, team_id: str, share_id: int) -> ShareCard | None:
+    return ss.get_share(session, team_id=team_id, share_id=share_id)
+
+
+def _share_message(card) -> tuple[list[Block], str]:
+    return blocks.share_message(card), blocks.share_text(card)
+
+
+def _share_posted(session: Session, team_id: str, share_id: int, where: Posted) -> bool:
+    return ss.record_share_posted(
+        session, team_id=team_id, share_id=share_id, channel_id=where.channel_id, ts=where.ts, permalink=where.permalink
+    )
+
+
+def _get_request(session: Session, team_id: str, request_id: int) -> RequestCard | None:
+    return rs.get_request(session, team_id=team_id, request_id=request_id)
+
+
+def _request_message(card) -> tuple[list[Block], str]:
+    return blocks.request_message(card), blocks.request_text(card)
+
+
+def _request_posted(session: Session, team_id: str, request_id: int, where: Posted) -> bool:
+    return rs.record_request_posted(
+        session,
+        team_id=team_id,
+        request_id=request_id,
+        channel_id=where.channel_id,
+        ts=where.ts,
+        permalink=where.permalink,
+    )
+
+
+SHARE = Kind("share", _get_share, _share_message, _share_posted)
+REQUEST = Kind("request", _get_request, _request_message, _request_posted)
+KINDS = {kind.name: kind for kind in (SHARE, REQUEST)}
+
+
+def post_record(
+    client: WebClient, deps: Deps, kind: Kind, *, team_id: str, record_id: int, tell: Tell
+) -> Posted | NotPosted | None:
+    """Post a saved share or request to its channel and remember where; None if it has been deleted.
+
+    Something already posted is never posted again (a second "Try posting again", say): its post is returned.
+    """
+    with deps.sessions.begin() as session:
+        card = kind.get(session, team_id, record_id)
+    if card is None:
+        return None
+    if card.message_ts:
+        return Posted(channel_id=card.channel_id, ts=card.message_ts, permalink=card.permalink)
+    message, text = kind.message(card)
+    result = post_message(client, card.channel_id, message, text)
+    if isinstance(result, NotPosted):
+        tell(blocks.not_posted_blocks(kind.name, record_id, result.reason))
+        return result
+    try:
+        with deps.sessions.begin() as session:
+            kind.posted(session, team_id, record_id, result)
+    except SQLAlchemyError:
+        # Saved and posted; only the link between them is missing. Log it; the person sees their post.
+        log.exception("posted %s %s but could not record where", kind.name, record_id)
+    return result
+
+
+def post_and_tell_by_dm(client: WebClient, deps: Deps, kind: str, team_id: str, record_id: int, user_id: str) -> None:
+    """Post what a form saved; a person who submitted a form has no response_url, so problems go by DM."""
+    post_record(client, deps, KINDS[kind], team_id=team_id, record_id=record_id, tell=dm(client, user_id))

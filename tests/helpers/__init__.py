@@ -1,0 +1,88 @@
+"""Small helpers for reading what the app did: the stand-in's calls and the database's rows."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+
+from bot.devkit.local_slack import Call
+from storage.models import CollabOffer, CollabRequest, Share
+
+
+def text_objects(blocks: list[dict]) -> Iterator[dict]:
+    """Every text object anywhere in these blocks."""
+    for block in blocks:
+        for key in ("text", "label", "hint"):
+            if isinstance(block.get(key), dict):
+                yield block[key]
+        yield from block.get("fields") or []
+        for element in block.get("elements") or []:
+            if "type" in element and element["type"] in ("mrkdwn", "plain_text"):
+                yield element
+            elif isinstance(element.get("text"), dict):
+                yield element["text"]
+
+
+def all_text(blocks: list[dict]) -> str:
+    return "\n".join(obj["text"] for obj in text_objects(blocks))
+
+
+def assert_safe_mrkdwn(call: Call) -> None:
+    """What the app sent can't ping a channel or anyone: verbatim mrkdwn, no link_names or parse=full."""
+    assert "link_names" not in call.args or call.args["link_names"] in (False, "false", "0", 0)
+    assert call.args.get("parse") != "full"
+    for obj in text_objects(call.args.get("blocks") or []):
+        if obj["type"] == "mrkdwn":
+            assert obj.get("verbatim") is True, obj
+    sent = all_text(call.args.get("blocks") or []) + str(call.args.get("text") or "")
+    for raw in ("<!here", "<!channel", "<!everyone", "<@U_MALLORY", "|this>"):
+        assert raw not in sent, f"{raw!r} reached Slack unescaped"
+    # A link the user gave is shown as its own address, never behind a label they chose.
+    for target, label in re.findall(r"<(https?://[^|>]+)\|([^>]*)>", sent):
+        assert label in ("open", "see the request"), f"link to {target} disguised as {label!r}"
+
+
+def count(sessions, model) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def shares(sessions) -> list[Share]:
+    with sessions() as session:
+        return list(session.scalars(select(Share).order_by(Share.id)))
+
+
+def requests(sessions) -> list[CollabRequest]:
+    with sessions() as session:
+        return list(session.scalars(select(CollabRequest).order_by(CollabRequest.id)))
+
+
+def offers(sessions) -> list[CollabOffer]:
+    with sessions() as session:
+        return list(session.scalars(select(CollabOffer).order_by(CollabOffer.id)))
+
+
+def response_to(slack, url: str, timeout: float = 5.0) -> Call:
+    """The message the app sent back through a response_url."""
+    return slack.wait_for("response_url", where=lambda c: c.args.get("url") == url, timeout=timeout)[-1]
+
+
+def run_due(at: str, capsys) -> str:
+    """Run `programme-talks run-due --at AT` (with the `env` fixture's environment) and return what it printed."""
+    from bot.cli import main
+
+    assert main(["run-due", "--at", at]) == 0
+    return capsys.readouterr().out
+
+
+def wait_until(condition, timeout: float = 5.0):
+    """The first truthy value `condition()` gives within `timeout` seconds; fail if it gives none."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")

@@ -1,0 +1,405 @@
+"""/event: the form, posting and invitations, Going and Interested kept current everywhere, and reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from domain.meetups import meetups_section
+from handlers.ids import Action, Block, Command
+from storage import meetups as ms
+from storage.models import Meetup, MeetupPost, MeetupRsvp
+from tests.helpers import all_text, assert_safe_mrkdwn, count, response_to, run_due, wait_until
+
+CHANNEL, OTHER_CHANNEL = "C_PRACTICE", "C_YOUTH"
+AMIRA, BEN, CHLOE, DAN = "U_AMIRA", "U_BEN", "U_CHLOE", "U_DAN"
+FORM = {
+    Block.MEETUP_TITLE: "Youth forum open evening",
+    Block.MEETUP_DATE: "2026-12-03",
+    Block.MEETUP_TIME: "16:00",
+    Block.PLACE: "Riverside Hall",
+    Block.ABOUT: "Young people show their projects & partners find out how to get involved",
+    Block.CHANNEL: CHANNEL,
+}
+
+
+def utc(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def open_form(sandbox, text: str = "", user: str = AMIRA) -> dict:
+    opened = len(sandbox.slack.calls_to("views.open"))
+    sandbox.sim.command(Command.EVENT, text, user=user, channel=CHANNEL)
+    return sandbox.slack.wait_for("views.open", count=opened + 1)[-1].args["view"]
+
+
+def submit(sandbox, values: dict, user: str = AMIRA):
+    return sandbox.sim.submit(open_form(sandbox, user=user), values, user=user)
+
+
+def create_event(sandbox, **changes) -> int:
+    """Fill in and submit the form; return the event's id once every copy is posted and its maker told."""
+    told = len(sandbox.slack.calls_to("chat.postEphemeral"))
+    reply = submit(sandbox, {**FORM, **changes})
+    assert reply.status == 200 and reply.body == "", reply.body
+    sandbox.slack.wait_for("chat.postEphemeral", count=told + 1)
+    with sandbox.sessions() as session:
+        return session.scalars(select(Meetup.id).order_by(Meetup.id.desc())).first()
+
+
+def latest(sandbox, channel: str) -> dict:
+    return sandbox.slack.messages(channel)[-1]
+
+
+def answer(sandbox, channel: str, action: Action, user: str) -> str:
+    """Press a button on the latest message in a channel (or someone's direct messages); what they are told."""
+    _, url = sandbox.sim.click(latest(sandbox, channel), action, user=user, channel=channel)
+    return response_to(sandbox.slack, url).args["text"]
+
+
+def shown_everywhere(sandbox, channels: list[str], *expected: str) -> None:
+    """Wait until the event message in each of these channels shows all the expected text."""
+    wait_until(lambda: all(all(e in all_text(latest(sandbox, c)["blocks"]) for e in expected) for c in channels))
+
+
+def answers(sandbox) -> dict[str, str]:
+    with sandbox.sessions() as session:
+        return dict(session.execute(select(MeetupRsvp.user_id, MeetupRsvp.answer)).all())
+
+
+# ---- the form and posting -------------------------------------------------------------------------------
+
+
+def test_event_with_invitations_is_posted_in_the_channel_and_sent_to_invited_people_and_channels(sandbox):
+    event_id = create_event(
+        sandbox, **{Block.INVITE_PEOPLE: [BEN, CHLOE, AMIRA], Block.INVITE_CHANNELS: [OTHER_CHANNEL, CHANNEL]}
+    )
+    posted = sandbox.slack.calls_to("chat.postMessage")
+    assert sorted(call.args["channel"] for call in posted) == sorted([CHANNEL, OTHER_CHANNEL, BEN, CHLOE])
+    for call in posted:
+        assert_safe_mrkdwn(call)
+    for channel in (CHANNEL, OTHER_CHANNEL, BEN, CHLOE):
+        [message] = sandbox.slack.messages(channel)
+        shown = all_text(message["blocks"])
+        assert "Youth forum open evening" in shown
+        assert "Thursday 3 December 2026 at 16:00" in shown and "Riverside Hall" in shown
+        assert "partners find out" in shown and "&amp;" in shown
+        buttons = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert buttons == [Action.MEETUP_GOING, Action.MEETUP_INTERESTED]
+    assert f"<@{AMIRA}> invited you" in all_text(latest(sandbox, BEN)["blocks"])
+    assert "invited you" not in all_text(latest(sandbox, CHANNEL)["blocks"])
+    assert sandbox.slack.messages(AMIRA) == []  # inviting yourself sends you nothing
+    note = sandbox.slack.calls_to("chat.postEphemeral")[-1].args
+    assert note["user"] == AMIRA and note["channel"] == CHANNEL
+    assert f"posted in <#{CHANNEL}> and <#{OTHER_CHANNEL}>" in all_text(note["blocks"])
+    assert "invitation to 2 people" in all_text(note["blocks"])
+    with sandbox.sessions() as session:
+        event = session.get(Meetup, event_id)
+        assert (event.title, event.place, event.channel_id, event.created_by) == (
+            "Youth forum open evening",
+            "Riverside Hall",
+            CHANNEL,
+            AMIRA,
+        )
+        assert event.starts_at == utc(2026, 12, 3, 16)
+        copies = session.scalars(select(MeetupPost).order_by(MeetupPost.id)).all()
+        assert [(c.channel_id, c.invited_user) for c in copies] == [
+            (CHANNEL, None),
+            (OTHER_CHANNEL, None),
+            (BEN, BEN),
+            (CHLOE, CHLOE),
+        ]
+        assert all(c.message_ts for c in copies)
+
+
+def test_event_command_help_explains_and_text_after_it_fills_in_the_title(sandbox):
+    reply, _ = sandbox.sim.command(Command.EVENT, "help")
+    answer = reply.json()
+    assert answer["response_type"] == "ephemeral"
+    assert "/event" in all_text(answer["blocks"]) and "London time" in all_text(answer["blocks"])
+    view = open_form(sandbox, "Youth forum open evening")
+    title = next(b for b in view["blocks"] if b["block_id"] == Block.MEETUP_TITLE)
+    assert title["element"]["initial_value"] == "Youth forum open evening"
+    channel = next(b for b in view["blocks"] if b["block_id"] == Block.CHANNEL)
+    assert channel["element"]["default_to_current_conversation"] is True
+
+
+def test_event_text_too_long_for_a_title_is_kept_whole_in_what_it_is(sandbox):
+    text = "Youth forum open evening " + "with projects to see " * 10
+    view = open_form(sandbox, text)
+    title = next(b for b in view["blocks"] if b["block_id"] == Block.MEETUP_TITLE)["element"]["initial_value"]
+    about = next(b for b in view["blocks"] if b["block_id"] == Block.ABOUT)["element"]["initial_value"]
+    assert len(title) <= 150 and title.startswith("Youth forum open evening")
+    assert about == text.strip()
+
+
+def test_user_text_in_an_event_cannot_ping_anyone_and_links_show_their_own_address(sandbox):
+    create_event(
+        sandbox,
+        **{
+            Block.PLACE: "Online <!here> https://meet.example.org/forum?a=1&b=2",
+            Block.ABOUT: "Hi <@U_MALLORY> <!channel> see <https://evil.example|this>",
+        },
+    )
+    [post] = sandbox.slack.calls_to("chat.postMessage")
+    assert_safe_mrkdwn(post)
+    shown = all_text(post.args["blocks"])
+    assert "&lt;!here&gt;" in shown and "<https://meet.example.org/forum?a=1&amp;b=2>" in shown
+
+
+@pytest.mark.parametrize(
+    ("changes", "block", "says"),
+    [
+        ({Block.MEETUP_TITLE: ""}, Block.MEETUP_TITLE, "title"),
+        ({Block.MEETUP_DATE: None}, Block.MEETUP_DATE, "choose the date"),
+        ({Block.MEETUP_DATE: "2026-11-26"}, Block.MEETUP_DATE, "date has passed"),
+        ({Block.MEETUP_TIME: None}, Block.MEETUP_TIME, "start time"),
+        ({Block.MEETUP_DATE: "2026-11-27", Block.MEETUP_TIME: "09:30"}, Block.MEETUP_TIME, "already passed today"),
+        ({Block.PLACE: "  "}, Block.PLACE, "where it is"),
+        ({Block.ABOUT: "Ring Jo's mum on 07700 900123"}, Block.ABOUT, "phone number"),
+        ({Block.INVITE_PEOPLE: [f"U{n:03d}" for n in range(51)]}, Block.INVITE_PEOPLE, "up to 50 people"),
+    ],
+    ids=["no title", "no date", "past date", "no time", "earlier today", "no place", "personal data", "too many"],
+)
+def test_each_mistake_in_the_form_is_shown_on_its_field_and_nothing_is_saved(sandbox, changes, block, says):
+    reply = submit(sandbox, {**FORM, **changes})
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == [block]
+    assert says in answer["errors"][block]
+    assert count(sandbox.sessions, Meetup) == 0 and count(sandbox.sessions, MeetupPost) == 0
+    sandbox.slack.assert_no_call("chat.postMessage")
+
+
+def test_an_empty_form_shows_every_missing_field_at_once(sandbox):
+    answer = submit(sandbox, {}).json()
+    assert set(answer["errors"]) == {Block.MEETUP_TITLE, Block.MEETUP_DATE, Block.MEETUP_TIME, Block.PLACE}
+    assert count(sandbox.sessions, Meetup) == 0
+
+
+def test_an_event_later_today_is_accepted(sandbox):
+    event_id = create_event(sandbox, **{Block.MEETUP_DATE: "2026-11-27", Block.MEETUP_TIME: "18:30"})
+    with sandbox.sessions() as session:
+        assert session.get(Meetup, event_id).starts_at == utc(2026, 11, 27, 18, 30)
+
+
+def test_the_start_keeps_its_london_time_across_the_change_to_summer_time(sandbox, clock):
+    clock.set(utc(2026, 3, 20, 10))
+    event_id = create_event(sandbox, **{Block.MEETUP_DATE: "2026-03-30", Block.MEETUP_TIME: "10:00"})
+    with sandbox.sessions() as session:
+        assert session.get(Meetup, event_id).starts_at == utc(2026, 3, 30, 9)
+    assert "Monday 30 March 2026 at 10:00" in all_text(latest(sandbox, CHANNEL)["blocks"])
+
+
+# ---- answers --------------------------------------------------------------------------------------------
+
+
+def test_going_switching_and_taking_back_keep_every_copy_current(sandbox):
+    create_event(sandbox, **{Block.INVITE_PEOPLE: [BEN], Block.INVITE_CHANNELS: [OTHER_CHANNEL]})
+    everywhere = [CHANNEL, OTHER_CHANNEL, BEN]
+    shown_everywhere(sandbox, everywhere, "No answers yet")
+
+    told = answer(sandbox, BEN, Action.MEETUP_GOING, BEN)
+    assert "You're going" in told and "reminder the day before" in told and "again to take it back" in told
+    shown_everywhere(sandbox, everywhere, "Going: 1*", f"<@{BEN}>", "Interested: 0*")
+    assert answers(sandbox) == {BEN: "going"}
+
+    assert "You're going" in answer(sandbox, CHANNEL, Action.MEETUP_GOING, CHLOE)
+    shown_everywhere(sandbox, everywhere, "Going: 2*", f"<@{BEN}> and <@{CHLOE}>")
+
+    assert "Changed to interested" in answer(sandbox, CHANNEL, Action.MEETUP_INTERESTED, BEN)
+    shown_everywhere(sandbox, everywhere, f"Going: 1* (<@{CHLOE}>)", "Interested: 1*")
+    assert answers(sandbox) == {BEN: "interested", CHLOE: "going"}
+
+    assert "taken back your answer" in answer(sandbox, OTHER_CHANNEL, Action.MEETUP_INTERESTED, BEN)
+    shown_everywhere(sandbox, everywhere, f"Going: 1* (<@{CHLOE}>)", "Interested: 0*")
+    assert answers(sandbox) == {CHLOE: "going"}
+    for call in sandbox.slack.calls_to("chat.update"):
+        assert_safe_mrkdwn(call)
+
+
+def test_a_long_going_list_names_ten_and_counts_the_rest(sandbox):
+    create_event(sandbox)
+    people = [f"U_P{n:02d}" for n in range(12)]
+    for person in people:
+        answer(sandbox, CHANNEL, Action.MEETUP_GOING, person)
+    shown_everywhere(sandbox, [CHANNEL], "Going: 12*", "and 2 others")
+    assert f"<@{people[10]}>" not in all_text(latest(sandbox, CHANNEL)["blocks"])
+
+
+def test_answers_given_at_the_same_moment_all_end_up_on_every_copy(sandbox):
+    create_event(sandbox, **{Block.INVITE_CHANNELS: [OTHER_CHANNEL]})
+    message = latest(sandbox, CHANNEL)
+    people = [f"U_P{n:02d}" for n in range(8)]
+
+    def going(person: str) -> None:
+        sandbox.sim.click(message, Action.MEETUP_GOING, user=person, channel=CHANNEL)
+
+    threads = [threading.Thread(target=going, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    shown_everywhere(sandbox, [CHANNEL, OTHER_CHANNEL], "Going: 8*")
+    assert sorted(answers(sandbox)) == people
+
+
+def test_answers_are_closed_once_the_event_has_started(sandbox, clock):
+    create_event(sandbox, **{Block.MEETUP_DATE: "2026-11-27", Block.MEETUP_TIME: "11:00"})
+    clock.set(utc(2026, 11, 27, 11, 5))
+    assert "already started" in answer(sandbox, CHANNEL, Action.MEETUP_GOING, BEN)
+    assert answers(sandbox) == {}
+
+
+def test_a_button_for_an_event_that_is_gone_says_so_kindly(sandbox):
+    message = {
+        "ts": "1.0",
+        "blocks": [
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": Action.MEETUP_GOING,
+                        "value": "999",
+                        "text": {"type": "plain_text", "text": "Going"},
+                    }
+                ],
+            }
+        ],
+    }
+    _, url = sandbox.sim.click(message, Action.MEETUP_GOING, user=BEN, channel=CHANNEL)
+    assert "no longer here" in response_to(sandbox.slack, url).args["text"]
+
+
+# ---- reminders ------------------------------------------------------------------------------------------
+
+
+def reminders_to(sandbox, user: str) -> list[dict]:
+    return [m for m in sandbox.slack.messages(user) if "Reminder" in all_text(m["blocks"])]
+
+
+def test_people_going_are_reminded_once_at_nine_the_day_before_and_nobody_else(sandbox, env, capsys):
+    event_id = create_event(sandbox, **{Block.INVITE_PEOPLE: [BEN, CHLOE, DAN]})
+    answer(sandbox, BEN, Action.MEETUP_GOING, BEN)
+    answer(sandbox, CHLOE, Action.MEETUP_INTERESTED, CHLOE)
+    answer(sandbox, DAN, Action.MEETUP_GOING, DAN)
+    answer(sandbox, DAN, Action.MEETUP_GOING, DAN)  # changed his mind: taken back
+    assert "nothing to do" in run_due("2026-12-02T08:59", capsys)
+    out = run_due("2026-12-02T09:00", capsys)
+    assert f"posted event_reminder to {BEN} event-{event_id}" in out
+    assert CHLOE not in out and DAN not in out
+    assert "nothing to do" in run_due("2026-12-02T09:00", capsys)
+    assert "nothing to do" in run_due("2026-12-03T09:00", capsys)
+    [reminder] = reminders_to(sandbox, BEN)
+    shown = all_text(reminder["blocks"])
+    assert "Youth forum open evening is tomorrow at 16:00" in shown and "Riverside Hall" in shown
+    assert reminders_to(sandbox, CHLOE) == [] and reminders_to(sandbox, DAN) == []
+
+
+def test_the_reminder_keeps_nine_london_time_on_the_day_the_clocks_change(sandbox, env, capsys, clock):
+    clock.set(utc(2026, 3, 20, 10))
+    event_id = create_event(sandbox, **{Block.MEETUP_DATE: "2026-03-30", Block.MEETUP_TIME: "10:00"})
+    answer(sandbox, CHANNEL, Action.MEETUP_GOING, BEN)
+    assert "nothing to do" in run_due("2026-03-29T07:59+00:00", capsys)
+    assert f"posted event_reminder to {BEN} event-{event_id}" in run_due("2026-03-29T08:00+00:00", capsys)
+
+
+def test_someone_going_to_an_event_less_than_a_day_ahead_is_told_there_is_no_reminder(sandbox, env, capsys):
+    create_event(sandbox, **{Block.MEETUP_DATE: "2026-11-28", Block.MEETUP_TIME: "12:00"})
+    told = answer(sandbox, CHANNEL, Action.MEETUP_GOING, BEN)
+    assert "See you there" in told and "reminder" not in told
+    assert "nothing to do" in run_due("2026-11-27T11:00", capsys)
+    assert reminders_to(sandbox, BEN) == []
+
+
+def test_an_event_already_over_gets_no_reminders(sandbox, env, capsys):
+    create_event(sandbox)
+    answer(sandbox, CHANNEL, Action.MEETUP_GOING, BEN)
+    assert "nothing to do" in run_due("2026-12-04T09:00", capsys)
+    assert reminders_to(sandbox, BEN) == []
+
+
+# ---- for the digest ----------------------------------------------------------------------------------------
+
+
+def test_upcoming_meetups_come_with_their_counts_and_the_link_to_their_channel_post(sandbox):
+    now = utc(2026, 11, 27, 10)
+    with sandbox.sessions.begin() as session:
+        made = []
+        for title, starts in (("Later", utc(2026, 12, 10, 18)), ("Soon", utc(2026, 12, 3, 16))):
+            card, [copy, _] = ms.add_meetup(
+                session,
+                team_id="T0001",
+                created_by=AMIRA,
+                channel_id=CHANNEL,
+                title=title,
+                starts_at=starts,
+                place="Riverside Hall",
+                about="",
+                channels=[CHANNEL],
+                invited_users=[BEN],
+                now=now,
+            )
+            link = f"https://example.slack.com/archives/{CHANNEL}/p{card.id}" if title == "Soon" else None
+            ms.record_meetup_copy(
+                session, team_id="T0001", copy_id=copy.id, channel_id=CHANNEL, ts=f"17000.{card.id}", permalink=link
+            )
+            made.append(card)
+        for starts in (utc(2026, 11, 27, 9), utc(2026, 12, 12, 10)):  # already started; beyond 14 days
+            ms.add_meetup(
+                session,
+                team_id="T0001",
+                created_by=AMIRA,
+                channel_id=CHANNEL,
+                title="Not shown",
+                starts_at=starts,
+                place="x",
+                about="",
+                channels=[CHANNEL],
+                invited_users=[],
+                now=now,
+            )
+        for user, answer_ in ((BEN, "going"), (CHLOE, "going"), (DAN, "interested")):
+            ms.save_answer(session, team_id="T0001", meetup_id=made[1].id, user_id=user, answer=answer_, now=now)
+    with sandbox.sessions() as session:
+        found = ms.upcoming_meetups(session, team_id="T0001", now=now)
+    assert [(e.title, e.going, e.interested) for e in found] == [("Soon", 2, 1), ("Later", 0, 0)]
+    assert found[0].permalink == f"https://example.slack.com/archives/{CHANNEL}/p{made[1].id}"
+    section = meetups_section(found, sandbox.settings.tz)
+    assert section.title == "📅 Upcoming events"
+    assert section.lines[0] == (
+        f"Thu 3 Dec, 16:00 · Soon · Riverside Hall · 2 going, 1 interested · <{found[0].permalink}|open>"
+    )
+    assert section.lines[1].endswith(f"· in <#{CHANNEL}>")  # not posted with a link: name the channel
+
+
+def test_saving_an_answer_returns_the_answer_it_replaced_so_a_second_click_takes_it_back(sandbox):
+    toggle_going = lambda current: None if current == "going" else "going"  # noqa: E731
+    now = utc(2026, 11, 27, 9)
+    with sandbox.sessions.begin() as session:
+        card, _ = ms.add_meetup(
+            session,
+            team_id="T0001",
+            created_by=AMIRA,
+            channel_id=CHANNEL,
+            title="Youth forum",
+            starts_at=utc(2026, 12, 3, 16),
+            place="Riverside Hall",
+            about="",
+            channels=[CHANNEL],
+            invited_users=[],
+            now=now,
+        )
+        answer = dict(team_id="T0001", meetup_id=card.id, user_id=BEN, now=now)
+        assert ms.save_answer(session, answer="interested", **answer) is None
+        assert ms.get_meetup(session, team_id="T0001", meetup_id=card.id).interested == (BEN,)
+        assert ms.save_answer(session, answer=toggle_going, **answer) == "interested"
+        assert ms.get_meetup(session, team_id="T0001", meetup_id=card.id).going == (BEN,)
+        assert ms.save_answer(session, answer=toggle_going, **answer) == "going"
+        shown = ms.get_meetup(session, team_id="T0001", meetup_id=card.id)
+        assert (shown.going, shown.interested) == ((), ())
