@@ -437,3 +437,261 @@ def test_a_calendar_day_skipped_by_a_zone_does_not_run_twice() -> None:
 def test_a_naive_datetime_is_refused(call) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         call(datetime(2026, 1, 1, 9))
+
+
+# Fortnightly schedules
+
+MONDAY = date(2026, 12, 7)  # today, for the fortnightly schedules typed without a start date
+
+
+def fortnightly(day: str, hour: int, minute: int = 0, anchor: date = date(2026, 12, 8), **extra) -> Schedule:
+    return Schedule("fortnightly", time(hour, minute), weekday=WEEKDAYS.index(day), anchor=anchor, **extra)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "fortnightly tue 09:45",
+        "Fortnightly Tuesday 9:45am",
+        "fortnight tue 09:45",
+        "every other tuesday 09:45",
+        "every other Tuesday at 9.45am",
+        "every second tuesday 09:45",
+        "every 2 weeks on tue at 09:45",
+        "every two weeks on tuesday at 09:45",
+        "every other week on tuesday at 09:45",
+        "alternate tuesdays 09:45",
+    ],
+)
+def test_fortnightly_schedules_are_read_in_the_ways_people_write_them(words: str) -> None:
+    assert parse_schedule(words, today=MONDAY) == fortnightly("tue", 9, 45)
+
+
+@pytest.mark.parametrize(
+    ("today", "first"),
+    [
+        (date(2026, 12, 7), date(2026, 12, 8)),  # Monday: tomorrow
+        (date(2026, 12, 8), date(2026, 12, 15)),  # Tuesday: a week on, so today's time cannot have passed
+        (date(2026, 12, 9), date(2026, 12, 15)),
+        (date(2026, 12, 31), date(2027, 1, 5)),
+    ],
+)
+def test_without_a_start_date_the_first_run_is_the_next_such_day_after_today(today: date, first: date) -> None:
+    assert parse_schedule("fortnightly tue 09:45", today=today).anchor == first
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "fortnightly tue 09:45 from 2026-12-08",
+        "fortnightly tue 09:45 from 8 December 2026",
+        "fortnightly tue 09:45 starting Tuesday 8th Dec 2026",
+        "every other tuesday at 9:45am, from 8/12/2026",
+        "fortnightly tue 09:45 from 2026-12-02",  # a Wednesday: the first Tuesday on or after it
+    ],
+)
+def test_a_typed_start_date_chooses_the_weeks_whatever_today_is(words: str) -> None:
+    assert parse_schedule(words) == fortnightly("tue", 9, 45)
+    assert parse_schedule(words, today=date(2027, 3, 1)) == fortnightly("tue", 9, 45)
+
+
+def test_a_start_date_without_a_year_is_the_next_such_date() -> None:
+    assert parse_schedule("fortnightly tue 09:45 from 8 dec", today=MONDAY) == fortnightly("tue", 9, 45)
+
+
+def test_quiet_skip_and_the_start_date_come_in_either_order() -> None:
+    expected = fortnightly("tue", 9, 45, quiet="skip")
+    assert parse_schedule("fortnightly tue 09:45 from 2026-12-08 quiet skip") == expected
+    assert parse_schedule("fortnightly tue 09:45 quiet skip from 2026-12-08") == expected
+    assert parse_schedule("every other tuesday 09:45 skip", today=MONDAY) == expected
+
+
+def test_fortnightly_to_text_names_its_anchor() -> None:
+    assert fortnightly("tue", 9, 45).to_text() == "fortnightly tue 09:45 from 2026-12-08"
+    assert fortnightly("tue", 9, 45, quiet="skip").to_text() == "fortnightly tue 09:45 from 2026-12-08 quiet skip"
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        fortnightly(day, 7, 5, anchor=date(2026, 12, 7) + timedelta(days=number), quiet=quiet)
+        for number, day in enumerate(WEEKDAYS)
+        for quiet in ("prompt", "skip")
+    ],
+)
+def test_fortnightly_to_text_parses_back_to_an_equal_schedule_without_today(schedule: Schedule) -> None:
+    assert parse_schedule(schedule.to_text()) == schedule
+    assert parse_schedule(schedule.to_text(), today=date(2030, 1, 1)) == schedule
+
+
+def test_fortnightly_describe_says_every_other_day_and_from_when() -> None:
+    assert fortnightly("tue", 9, 45).describe() == "every other Tuesday at 09:45 from 8 December 2026"
+    assert fortnightly("fri", 14, 0, anchor=date(2027, 1, 8), quiet="skip").describe() == (
+        "every other Friday at 14:00 from 8 January 2027, skipped when there is nothing new"
+    )
+
+
+def test_weekly_and_daily_schedules_ignore_today() -> None:
+    assert parse_schedule("weekly mon 09:00", today=MONDAY) == weekly("mon", 9)
+    assert parse_schedule("daily 08:30", today=MONDAY) == daily(8, 30)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"cadence": "fortnightly", "at": time(9), "weekday": 1},
+        {"cadence": "fortnightly", "at": time(9), "weekday": 1, "anchor": date(2026, 12, 9)},
+        {"cadence": "fortnightly", "at": time(9), "weekday": 1, "anchor": datetime(2026, 12, 8, 9)},
+        {"cadence": "fortnightly", "at": time(9), "anchor": date(2026, 12, 8)},
+        {"cadence": "weekly", "at": time(9), "weekday": 1, "anchor": date(2026, 12, 8)},
+        {"cadence": "daily", "at": time(9), "anchor": date(2026, 12, 8)},
+    ],
+)
+def test_a_fortnightly_schedule_that_makes_no_sense_cannot_be_built(fields: dict) -> None:
+    with pytest.raises(ValueError):
+        Schedule(**fields)
+
+
+def test_fortnightly_without_a_start_date_or_today_asks_for_the_first_date() -> None:
+    message = assert_kind_error("fortnightly tue 09:45", 'A "fortnightly" digest needs the date of its first run')
+    assert '"fortnightly tue 09:45 from 2027-01-05"' in message
+
+
+def assert_kind_fortnightly_error(words: str, fragment: str) -> str:
+    """Like assert_kind_error, for callers that give today: one example in the message must then work."""
+    with pytest.raises(ScheduleError) as caught:
+        parse_schedule(words, today=MONDAY)
+    message = str(caught.value)
+    assert fragment in message
+    examples = re.findall(r'"([^"]+)"', message)
+    assert any(_parses_today(example) for example in examples), f"no working example in: {message}"
+    return message
+
+
+def _parses_today(words: str) -> bool:
+    try:
+        parse_schedule(words, today=MONDAY)
+    except ScheduleError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("words", ["fortnightly", "fortnightly 09:00", "every other week at 9am"])
+def test_a_fortnightly_schedule_without_a_day_asks_which_day(words: str) -> None:
+    assert_kind_fortnightly_error(words, "Which day should the fortnightly digest go out?")
+
+
+def test_a_fortnightly_schedule_without_a_time_asks_what_time() -> None:
+    assert_kind_fortnightly_error("fortnightly tue", '"fortnightly tue 09:00"')
+
+
+def test_every_other_day_is_explained_and_daily_offered() -> None:
+    message = assert_kind_fortnightly_error("every other day at 9am", "not every other day")
+    assert '"daily 09:00"' in message
+
+
+@pytest.mark.parametrize(
+    ("words", "fragment"),
+    [
+        ("fortnightly tue 09:45 from someday", 'couldn\'t read "someday" as a date'),
+        ("fortnightly tue 09:45 from", "Which date?"),
+        ("fortnightly tue 09:45 from 31 feb 2027", "no such date"),
+        ("fortnightly tue 09:45 from monday 8 dec 2026", "8 December 2026 is a Tuesday, not a Monday"),
+    ],
+)
+def test_an_unreadable_start_date_is_named_with_an_example(words: str, fragment: str) -> None:
+    message = assert_kind_fortnightly_error(words, fragment)
+    assert '"fortnightly tue 09:45 from 2026-12-08"' in message
+
+
+def test_a_start_date_without_a_year_needs_today() -> None:
+    assert_kind_error("fortnightly tue 09:45 from 8 dec", 'Which year is "8 dec"?')
+
+
+@pytest.mark.parametrize("words", ["weekly mon 09:00 from 2026-12-07", "daily 09:00 starting 2026-12-07"])
+def test_a_start_date_on_a_weekly_or_daily_schedule_explains_only_fortnightly_needs_one(words: str) -> None:
+    assert_kind_error(words, "Only a fortnightly digest needs a start date")
+
+
+def test_an_unknown_cadence_now_also_suggests_fortnightly() -> None:
+    assert_kind_error("monthly mon 09:00", 'Start with "weekly", "fortnightly" or "daily"')
+
+
+# Fortnightly runs
+
+
+def test_fortnightly_next_run_skips_the_week_off() -> None:
+    schedule = fortnightly("tue", 9, 45)
+    assert next_run(schedule, utc(2026, 12, 7, 12), LONDON) == utc(2026, 12, 8, 9, 45)
+    assert next_run(schedule, utc(2026, 12, 8, 9, 45), LONDON) == utc(2026, 12, 22, 9, 45)
+    assert next_run(schedule, utc(2026, 12, 15, 9, 45), LONDON) == utc(2026, 12, 22, 9, 45)
+
+
+def test_fortnightly_previous_run_steps_back_a_fortnight_even_before_the_anchor() -> None:
+    schedule = fortnightly("tue", 9, 45)
+    assert previous_run(schedule, utc(2026, 12, 21), LONDON) == utc(2026, 12, 8, 9, 45)
+    assert previous_run(schedule, utc(2026, 12, 8, 9, 45), LONDON) == utc(2026, 11, 24, 9, 45)
+
+
+def test_a_year_of_fortnightly_runs_has_one_run_every_other_week_at_the_local_time() -> None:
+    schedule = fortnightly("tue", 9, 45)
+    runs = runs_between(schedule, utc(2027, 1, 1), utc(2028, 1, 1), LONDON)
+    local = [run.astimezone(LONDON) for run in runs]
+    assert len(runs) == 26
+    assert {moment.strftime("%a %H:%M") for moment in local} == {"Tue 09:45"}
+    assert {(local[n + 1].date() - local[n].date()).days for n in range(len(local) - 1)} == {14}
+    assert {(moment.date() - date(2026, 12, 8)).days % 14 for moment in local} == {0}
+    assert {run.hour for run in runs} == {8, 9}  # UTC hour moves with summer time
+
+
+def test_fortnightly_runs_keep_local_time_across_the_clocks_going_forward() -> None:
+    runs = runs_between(fortnightly("tue", 9, 45), utc(2027, 3, 10), utc(2027, 4, 6), LONDON)
+    assert runs == [utc(2027, 3, 16, 9, 45), utc(2027, 3, 30, 8, 45)]
+
+
+def test_a_fortnightly_time_skipped_by_the_clocks_runs_shifted_by_the_gap() -> None:
+    schedule = fortnightly("sun", 1, 30, anchor=date(2027, 3, 28))  # the clocks go forward that night
+    run = next_run(schedule, utc(2027, 3, 20), LONDON)
+    assert run == utc(2027, 3, 28, 1, 30)
+    assert run.astimezone(LONDON).strftime("%H:%M %Z") == "02:30 BST"
+    assert period_key(schedule, run, LONDON) == "2027-03-28T01:30"
+
+
+def test_a_fortnightly_time_repeated_by_the_clocks_runs_once_at_the_first() -> None:
+    schedule = fortnightly("sun", 1, 30, anchor=date(2026, 10, 25))  # the clocks go back that night
+    runs = runs_between(schedule, utc(2026, 10, 20), utc(2026, 11, 9), LONDON)
+    assert runs == [utc(2026, 10, 25, 0, 30), utc(2026, 11, 8, 1, 30)]
+
+
+def test_fortnightly_period_keys_are_unique_and_name_the_run_day() -> None:
+    schedule = fortnightly("tue", 9, 45)
+    runs = runs_between(schedule, utc(2027, 1, 1), utc(2028, 1, 1), LONDON)
+    keys = [period_key(schedule, run, LONDON) for run in runs]
+    assert len(set(keys)) == len(runs) == 26
+    assert keys[0] == "2027-01-05T09:45"
+
+
+def test_a_moment_in_the_week_off_belongs_to_the_run_before_it() -> None:
+    schedule = fortnightly("tue", 9, 45)
+    assert period_key(schedule, utc(2026, 12, 15, 12), LONDON) == "2026-12-08T09:45"
+    assert period_key(schedule, utc(2026, 12, 22, 9, 44), LONDON) == "2026-12-08T09:45"
+    assert period_key(schedule, utc(2026, 12, 22, 9, 45), LONDON) == "2026-12-22T09:45"
+
+
+def test_fortnightly_previous_and_next_run_agree() -> None:
+    schedule = fortnightly("sun", 1, 30, anchor=date(2026, 10, 25))
+    moment = utc(2026, 1, 1)
+    for _ in range(60):
+        following = next_run(schedule, moment, LONDON)
+        assert previous_run(schedule, following + timedelta(microseconds=1), LONDON) == following
+        assert following - moment <= timedelta(days=14, hours=1)
+        moment = following
+
+
+def test_the_anchor_only_chooses_the_weeks() -> None:
+    start, end = utc(2027, 1, 1), utc(2028, 1, 1)
+    same_weeks = runs_between(fortnightly("tue", 9, 45, anchor=date(2027, 12, 7)), start, end, LONDON)
+    assert same_weeks == runs_between(fortnightly("tue", 9, 45), start, end, LONDON)
+    other_weeks = runs_between(fortnightly("tue", 9, 45, anchor=date(2026, 12, 15)), start, end, LONDON)
+    assert not set(other_weeks) & set(same_weeks)
+    assert sorted(other_weeks + same_weeks) == runs_between(weekly("tue", 9, 45), start, end, LONDON)
