@@ -2,6 +2,9 @@
 
 It answers like Slack on 127.0.0.1, records every call, stores messages and uploaded files, and can be
 told to fail. Point a WebClient at it with ``WebClient(base_url=stand_in.url, token="xoxb-...")``.
+With ``socket_mode=True`` it also serves Socket Mode (``bot.devkit.socket_mode``): ``apps.connections.open`` takes
+an app-level token and hands out a URL on the hub in ``stand_in.socket_mode``. Close the app's Socket Mode handler
+before stopping the stand-in, or its client keeps trying to reconnect.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from contextlib import suppress
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
+
+if TYPE_CHECKING:
+    from bot.devkit.socket_mode import SocketModeHub
 
 TEAM_ID = "T0001"
 TEAM_NAME = "Test Team"
@@ -120,6 +126,7 @@ class LocalSlack:
         posts_per_second_per_channel: float | None = None,
         users: dict[str, dict] | None = None,
         latency: float = 0.0,
+        socket_mode: bool = False,
     ) -> None:
         self._server = _Server((host, port), _Handler)
         self._server.stand_in = self
@@ -128,6 +135,11 @@ class LocalSlack:
         self.url = f"{self._base}/api/"
         self._min_gap = 1 / posts_per_second_per_channel if posts_per_second_per_channel else 0.0
         self.latency = latency  # seconds each Web API call takes before it is answered (a slow Slack)
+        self.socket_mode: SocketModeHub | None = None  # serves apps.connections.open and the WebSocket
+        if socket_mode:
+            from bot.devkit.socket_mode import SocketModeHub  # needs `websockets`, only when asked for
+
+            self.socket_mode = SocketModeHub(host=host)
         self._condition = threading.Condition()
         self._calls: list[Call] = []
         self._faults: list[_Fault] = []
@@ -163,6 +175,8 @@ class LocalSlack:
     # Running
 
     def start(self) -> LocalSlack:
+        if self.socket_mode is not None:
+            self.socket_mode.start()
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
@@ -176,6 +190,8 @@ class LocalSlack:
             self._thread.join()
             self._thread = None
         self._server.server_close()
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
 
     def __enter__(self) -> LocalSlack:
         return self.start()
@@ -344,6 +360,8 @@ class LocalSlack:
         return status, extra, ("ok" if response["ok"] else response["error"]).encode()
 
     def _answer_api(self, method: str, args: dict[str, Any], token: str | None) -> Answer:
+        if method == "apps.connections.open" and self.socket_mode is not None:
+            return self._fault(method, args) or (200, self.socket_mode.connections_open({**args, "token": token}), {})
         if not token:
             return 200, _error("not_authed"), {}
         if not token.startswith("xox"):
