@@ -1,0 +1,247 @@
+"""The Slack a local stand-in pretends to be: its channels, people, messages and files, and the Web API methods
+that read and change them. Pure state, no HTTP: bot.devkit.local_slack serves it, records calls and injects
+faults; every method here is called with the stand-in's lock held.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from contextlib import suppress
+from typing import Any
+from urllib.parse import parse_qsl
+
+TEAM_ID = "T0001"
+TEAM_NAME = "Test Team"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+
+BOT = {"user_id": BOT_USER_ID, "bot_id": BOT_ID}
+JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+
+Answer = tuple[int, dict[str, Any], dict[str, str]]  # HTTP status, JSON body, headers
+
+
+def api_error(code: str, **extra: Any) -> dict[str, Any]:
+    return {"ok": False, "error": code, **extra}
+
+
+def ts(n: int) -> str:
+    micros = n * 100
+    return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+def blocks_problem(blocks: Any, limit: int) -> str | None:
+    """Say what Slack would reject in these blocks, or None if they are fine."""
+    if blocks is None:
+        return None
+    if not isinstance(blocks, list) or not all(isinstance(block, dict) for block in blocks):
+        return "blocks must be a list of objects"
+    if len(blocks) > limit:
+        return f"no more than {limit} items allowed [json-pointer:/blocks]"
+    limits = {"section": 3000, "header": 150, "markdown": 12000}
+    for index, block in enumerate(blocks):
+        text = block.get("text")
+        text = text.get("text", "") if isinstance(text, dict) else text or ""
+        limit_for_type = limits.get(block.get("type", ""))
+        if limit_for_type and len(text) > limit_for_type:
+            return f"must be less than {limit_for_type + 1} characters [json-pointer:/blocks/{index}/text]"
+        for field in block.get("fields") or []:
+            if len(field.get("text", "")) > 2000:
+                return f"must be less than 2001 characters [json-pointer:/blocks/{index}/fields]"
+    return None
+
+
+def invalid_blocks(problem: str) -> dict[str, Any]:
+    return api_error("invalid_blocks", errors=[problem], response_metadata={"messages": [f"[ERROR] {problem}"]})
+
+
+def parse_args(content_type: str, body: bytes, query: str) -> dict[str, Any]:
+    args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    if "json" in content_type or body.lstrip().startswith(b"{"):
+        with suppress(ValueError):
+            posted = json.loads(body)
+            if isinstance(posted, dict):
+                args.update(posted)
+    elif body:
+        args.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    for key in JSON_ARGS:
+        if isinstance(args.get(key), str):
+            with suppress(ValueError):
+                args[key] = json.loads(args[key])
+    return args
+
+
+class SlackState:
+    """One workspace's Slack, in memory."""
+
+    def __init__(self, base_url: str, users: dict[str, dict] | None = None) -> None:
+        self.base = base_url  # where uploads go: the stand-in's address
+        self.ids = itertools.count(1)
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        for user_id, fields in (users or {}).items():
+            self.users[user_id] = {**self.user(user_id), **fields}
+
+    def store_upload(self, file_id: str, content: bytes) -> Answer:
+        self.files[file_id]["content"] = content
+        return 200, {"ok": True}, {}
+
+    def channel_problem(self, channel: str | None) -> str | None:
+        if not channel:
+            return "channel_not_found"
+        known = self.channels.get(channel)
+        if known is None:
+            return None
+        if known["is_archived"]:
+            return "is_archived"
+        if not known["is_member"]:
+            return "channel_not_found" if known["is_private"] else "not_in_channel"
+        return None
+
+    def message_problem(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        if problem := blocks_problem(args.get("blocks"), MESSAGE_BLOCKS):
+            return invalid_blocks(problem)
+        if len(str(args.get("text", ""))) > 40000:
+            return api_error("msg_too_long")
+        return None
+
+    def post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if problem := self.channel_problem(channel):
+            return api_error(problem)
+        if refusal := self.message_problem(args):
+            return refusal
+        if not (args.get("text") or args.get("blocks") or args.get("attachments")):
+            return api_error("no_text")
+        blocks = copy.deepcopy(args.get("blocks", []))
+        message = {"ts": ts(next(self.ids)), "text": args.get("text", ""), "blocks": blocks}
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        self.messages.setdefault(channel, []).append(message)
+        shown = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, **copy.deepcopy(message)}
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": shown}
+
+    def post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        if problem := self.channel_problem(args.get("channel")):
+            return api_error(problem)
+        if not args.get("user"):
+            return api_error("user_not_found")
+        return self.message_problem(args) or {"ok": True, "message_ts": ts(next(self.ids))}
+
+    def find_message(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        messages = self.messages.get(args.get("channel", ""), [])
+        return next((message for message in messages if message["ts"] == args.get("ts")), None)
+
+    def update_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        message = self.find_message(args)
+        if message is None:
+            return api_error("message_not_found")
+        if refusal := self.message_problem(args):
+            return refusal
+        message.update({key: args[key] for key in ("text", "blocks") if key in args})
+        shown = copy.deepcopy(message)
+        return {"ok": True, "channel": args["channel"], "ts": shown["ts"], "text": shown["text"], "message": shown}
+
+    def delete_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        message = self.find_message(args)
+        if message is None:
+            return api_error("message_not_found")
+        self.messages[args["channel"]].remove(message)
+        return {"ok": True, "channel": args["channel"], "ts": message["ts"]}
+
+    def permalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, stamp = args.get("channel", ""), str(args.get("message_ts") or args.get("ts") or "")
+        link = f"https://example.slack.com/archives/{channel}/p{stamp.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
+    def channel(self, channel: str) -> dict[str, Any]:
+        default = {"id": channel, "name": channel.lower(), "is_private": False, "is_archived": False}
+        known = self.channels.get(channel, default | {"is_member": True})
+        return {**known, "is_im": channel.startswith("D"), "is_channel": channel.startswith("C")}
+
+    def join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if not channel:
+            return api_error("channel_not_found")
+        if known := self.channels.get(channel):
+            if known["is_private"] or known["is_archived"]:
+                return api_error("method_not_supported_for_channel_type" if known["is_private"] else "is_archived")
+            known["is_member"] = True
+        return {"ok": True, "channel": self.channel(channel)}
+
+    def conversation_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        return {"ok": True, "channel": self.channel(channel)} if channel else api_error("channel_not_found")
+
+    def open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = [user for user in str(args.get("users", "")).split(",") if user]
+        if not users:
+            return api_error("users_list_not_supplied")
+        channel_id = "D" + users[0] if len(users) == 1 else "G" + "".join(users)
+        return {"ok": True, "channel": {"id": channel_id}}
+
+    def user(self, user_id: str, name: str | None = None) -> dict[str, Any]:
+        real_name = name or f"User {user_id}"
+        return {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name or user_id.lower(),
+            "real_name": real_name,
+            "profile": {"real_name": real_name, "display_name": real_name},
+            "is_admin": False,
+            "is_owner": False,
+            "is_bot": False,
+            "tz": "Europe/London",
+        }
+
+    def user_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = args.get("user")
+        if not user_id:
+            return api_error("user_not_found")
+        return {"ok": True, "user": copy.deepcopy(self.users.get(user_id) or self.user(user_id))}
+
+    def view(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method in ("views.open", "views.push") and not args.get("trigger_id"):
+            return api_error("invalid_trigger_id")
+        if method == "views.publish" and not args.get("user_id"):
+            return api_error("user_not_found")
+        if method == "views.update" and not (args.get("view_id") or args.get("external_id")):
+            return api_error("not_found")
+        view = args.get("view")
+        if not isinstance(view, dict):
+            return api_error("invalid_arguments")
+        if problem := blocks_problem(view.get("blocks"), VIEW_BLOCKS):
+            return invalid_blocks(problem)
+        view_id = args.get("view_id") or f"V{next(self.ids):08d}"
+        view = {"id": view_id, "team_id": TEAM_ID, **view, "state": {"values": {}}, "hash": f"{view_id}.hash"}
+        return {"ok": True, "view": view}
+
+    def upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return api_error("invalid_arguments")
+        file_id = f"F{next(self.ids):08d}"
+        self.files[file_id] = {"id": file_id, "filename": args["filename"], "content": b""}
+        self.files[file_id].update(title=None, channel_id=None)
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        wanted = args.get("files")
+        if not isinstance(wanted, list) or not wanted:
+            return api_error("invalid_arguments")
+        if any(not isinstance(item, dict) or item.get("id") not in self.files for item in wanted):
+            return api_error("file_not_found")
+        channel_id = args.get("channel_id") or (str(args.get("channels") or "").split(",")[0] or None)
+        done = []
+        for item in wanted:
+            file = self.files[item["id"]]
+            file.update(title=item.get("title") or file["filename"], channel_id=channel_id)
+            shown = {"id": file["id"], "name": file["filename"], "title": file["title"]}
+            link = f"https://example.slack.com/files/{BOT_USER_ID}/{file['id']}/{file['filename']}"
+            done.append(shown | {"size": len(file["content"]), "permalink": link, "channels": [channel_id]})
+        return {"ok": True, "files": done}
