@@ -33,36 +33,22 @@ from zoneinfo import ZoneInfo
 import holidays
 import icalendar
 
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")  # fmt: skip
-DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DATE_HINT = 'Write dates like "2027-01-04" or "4 January 2027"'
+from domain.dates import (
+    DATE_HINT,
+    DateError,
+    DateParts,
+    long_date,
+    parse_date,
+    read_date_parts,
+    resolve_date,
+    valid_date,
+)
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_NUMERIC = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?")  # day first, the UK way
-_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
-_YEAR = re.compile(r"\d{4}")
 _RANGE = re.compile(r"\s+(?:to|until|till|til|through|thru|and|-)\s+|\s*[–—]\s*")
-
-
-class DateError(ValueError):
-    """A date we could not read; str(error) is a kind message to show the user as it is."""
 
 
 class ClosureError(DateError):
     """A closure, nation or calendar we could not read; str(error) is a kind message for the user."""
-
-
-def parse_date(words: str, *, today: date | None = None) -> date:
-    """Read one date: "2027-01-04", "4 January 2027", "Monday 4th Jan", "January 4", "4/1/2027" (day first).
-
-    A date typed without a year is the first such date on or after `today`; without `today` it needs a year.
-    "today" and "tomorrow" are read too when `today` is given. A weekday that does not match is an error.
-    """
-    text = " ".join(words.lower().split())
-    if today is not None and text in ("today", "tomorrow"):
-        return today + timedelta(days=text == "tomorrow")
-    return _resolve(_read_parts(words), today)
 
 
 # Bank holidays
@@ -146,7 +132,9 @@ class Closure:
 
     def describe(self) -> str:
         """Plain words, e.g. "Christmas (21 December 2026 to 4 January 2027)" or "25 December 2026"."""
-        days = _long(self.first) if self.first == self.last else f"{_long(self.first)} to {_long(self.last)}"
+        days = (
+            long_date(self.first) if self.first == self.last else f"{long_date(self.first)} to {long_date(self.last)}"
+        )
         return f"{self.label} ({days})" if self.label else days
 
     def to_text(self) -> str:
@@ -180,12 +168,12 @@ def parse_closure(words: str, *, today: date | None = None) -> Closure:
         raise ClosureError(f'{error} A closure looks like "21 Dec 2026 to 4 Jan 2027".') from None
     if last < first:
         raise ClosureError(
-            f"That closure ends ({_long(last)}) before it starts ({_long(first)}). Put the first day first, "
+            f"That closure ends ({long_date(last)}) before it starts ({long_date(first)}). Put the first day first, "
             'for example "21 Dec 2026 to 4 Jan 2027".'
         )
     if last >= _a_year_on(first):
         raise ClosureError(
-            f"That closure is longer than a year ({_long(first)} to {_long(last)}). Check the years, "
+            f"That closure is longer than a year ({long_date(first)} to {long_date(last)}). Check the years, "
             'for example "21 Dec 2026 to 4 Jan 2027", or add a long closure in parts.'
         )
     return Closure(first, last)
@@ -333,96 +321,20 @@ def _gaps(open_spans: list[Closure]) -> tuple[Closure, ...]:
 # Reading dates
 
 
-@dataclass(frozen=True)
-class _Parts:
-    typed: str
-    day: int
-    month: int | None
-    year: int | None
-    weekday: int | None = None
-
-
-def _read_parts(words: str, *, day_only: bool = False) -> _Parts:
-    typed = " ".join(words.split())
-    tokens = [t for t in re.sub(r"[,.]", " ", typed.lower()).split() if t not in ("the", "of")]
-    weekday = _day_number(tokens[0]) if tokens else None
-    if weekday is not None:
-        tokens = tokens[1:]
-    text = " ".join(tokens)
-    if match := _ISO.fullmatch(text):
-        return _Parts(typed, int(match[3]), int(match[2]), int(match[1]), weekday)
-    if match := _NUMERIC.fullmatch(text):
-        year = None if match[3] is None else int(match[3]) + (2000 if len(match[3]) == 2 else 0)
-        return _Parts(typed, int(match[1]), int(match[2]), year, weekday)
-    year = int(tokens.pop()) if len(tokens) > 1 and _YEAR.fullmatch(tokens[-1]) else None
-    if len(tokens) == 2 and _month_number(tokens[0]) and _DAY.fullmatch(tokens[1]):
-        tokens.reverse()  # "January 4th"
-    if len(tokens) == 2 and (month := _month_number(tokens[1])) and (day := _DAY.fullmatch(tokens[0])):
-        return _Parts(typed, int(day[1]), month, year, weekday)
-    if day_only and len(tokens) == 1 and year is None and (day := _DAY.fullmatch(tokens[0])):
-        return _Parts(typed, int(day[1]), None, None, weekday)
-    if not typed:
-        raise DateError(f"Which date? {DATE_HINT}.")
-    raise DateError(f'Sorry, I couldn\'t read "{typed}" as a date. {DATE_HINT}.')
-
-
-def _resolve(parts: _Parts, today: date | None, *, on_or_after: date | None = None) -> date:
-    after = on_or_after or today
-    if parts.month is None or not 1 <= parts.month <= 12:
-        raise DateError(f'Sorry, "{parts.typed}" has no month I can read. {DATE_HINT}.')
-    if parts.year is not None:
-        found = _valid(parts.year, parts.month, parts.day)
-        if found is None:
-            raise DateError(f'There\'s no such date as "{parts.typed}". {DATE_HINT}.')
-    elif after is None:
-        raise DateError(f'Which year is "{parts.typed}"? Add the year, for example "4 January 2027".')
-    else:
-        years = (after.year + n for n in range(9))  # 29 February comes round within eight years
-        candidates = (_valid(year, parts.month, parts.day) for year in years)
-        found = next((day for day in candidates if day is not None and day >= after), None)
-        if found is None:
-            raise DateError(f'There\'s no such date as "{parts.typed}". {DATE_HINT}.')
-    if parts.weekday is not None and found.weekday() != parts.weekday:
-        raise DateError(
-            f"{_long(found)} is a {DAY_NAMES[found.weekday()].title()}, not a {DAY_NAMES[parts.weekday].title()}."
-        )
-    return found
-
-
 def _read_range(start_words: str, end_words: str, today: date | None) -> tuple[date, date]:
-    start, end = _read_parts(start_words, day_only=True), _read_parts(end_words)
+    start, end = read_date_parts(start_words, day_only=True), read_date_parts(end_words)
     if start.month is None:  # "21-24 Dec 2026"
-        start = _Parts(start.typed, start.day, end.month, end.year, start.weekday)
+        start = DateParts(start.typed, start.day, end.month, end.year, start.weekday)
     if end.year is not None:
-        last = _resolve(end, today)
+        last = resolve_date(end, today)
         if start.year is None:  # "21 Dec to 4 Jan 2027": the start takes the end's year, or the year before
-            inherited = _valid(last.year, start.month or 0, start.day)
+            inherited = valid_date(last.year, start.month or 0, start.day)
             year = last.year - 1 if inherited is not None and inherited > last else last.year
-            start = _Parts(start.typed, start.day, start.month, year, start.weekday)
-        return _resolve(start, today), last
-    first = _resolve(start, today)
-    return first, _resolve(end, today, on_or_after=first)
-
-
-def _valid(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+            start = DateParts(start.typed, start.day, start.month, year, start.weekday)
+        return resolve_date(start, today), last
+    first = resolve_date(start, today)
+    return first, resolve_date(end, today, on_or_after=first)
 
 
 def _a_year_on(day: date) -> date:
-    return _valid(day.year + 1, day.month, day.day) or date(day.year + 1, 3, 1)  # 29 February: 1 March
-
-
-def _day_number(word: str) -> int | None:
-    word = "wed" if word == "weds" else word
-    return next((n for n, name in enumerate(DAY_NAMES) if len(word) >= 3 and name.startswith(word)), None)
-
-
-def _month_number(word: str) -> int | None:
-    return next((n + 1 for n, name in enumerate(MONTHS) if len(word) >= 3 and name.startswith(word)), None)
-
-
-def _long(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return valid_date(day.year + 1, day.month, day.day) or date(day.year + 1, 3, 1)  # 29 February: 1 March

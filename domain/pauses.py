@@ -8,7 +8,7 @@ back on 4 January. A pause is at least a day and at most six calendar months.
 import re
 from datetime import date, timedelta
 
-from domain.closures import DAY_NAMES, DateError, parse_date
+from domain.dates import DAY_NAMES, DateError, parse_date
 
 MAX_MONTHS = 6
 
