@@ -9,25 +9,17 @@ from alembic.migration import MigrationContext
 
 from storage import requests as rs
 from storage import shares as ss
-from storage.db import make_engine, make_sessions
+from storage.db import kept_by_models, make_engine, make_sessions
 from storage.models import Base
 from storage.search import search, search_terms
 
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
 
 
-def _ours(obj, name, type_, reflected, compare_to) -> bool:
-    """Leave out what only the migrations create on purpose: full-text tables, triggers' targets and indexes."""
-    search_tables = ("search_fts", "shares_fts", "requests_fts", "apscheduler_")
-    if type_ == "table" and (name.startswith(search_tables) or name == "alembic_version"):
-        return False
-    return not (type_ == "index" and name and name.startswith(("fts_", "ix_apscheduler_")))
-
-
 def test_migrations_build_exactly_the_models(database_url):
     engine = make_engine(database_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"include_object": _ours, "compare_type": True})
+        context = MigrationContext.configure(connection, opts={"include_object": kept_by_models, "compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
 

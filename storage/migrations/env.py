@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from storage.db import kept_by_models
 from storage.models import Base
 
 config = context.config
@@ -17,5 +18,6 @@ with engine.begin() as connection:
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=kept_by_models,
     )
     context.run_migrations()
