@@ -349,3 +349,22 @@ def test_concurrent_posts_are_all_recorded(slack: LocalSlack, client: WebClient)
         thread.join()
 
     assert len(slack.wait_for("chat.postMessage", count=20)) == 20
+
+
+def test_history_returns_the_newest_messages_first_with_metadata_only_when_asked(client: WebClient) -> None:
+    marked = {"event_type": "programme_talks_post", "event_payload": {"key": "job:1:posted"}}
+    first = client.chat_postMessage(channel="C1", text="first", metadata=marked)
+    second = client.chat_postMessage(channel="C1", text="second")
+    client.chat_postMessage(channel="U_AMIRA", text="a direct message", metadata=marked)
+    page = client.conversations_history(channel="C1", include_all_metadata=True, limit=1)
+    assert [m["text"] for m in page["messages"]] == ["second"] and page["has_more"] is True
+    rest = client.conversations_history(
+        channel="C1", include_all_metadata=True, cursor=page["response_metadata"]["next_cursor"]
+    )
+    assert [(m["text"], m.get("metadata")) for m in rest["messages"]] == [("first", marked)]
+    plain = client.conversations_history(channel="C1")
+    assert [("metadata" in m) for m in plain["messages"]] == [False, False]
+    newer = client.conversations_history(channel="C1", oldest=first["ts"])
+    assert [m["ts"] for m in newer["messages"]] == [second["ts"]]
+    dm = client.conversations_open(users="U_AMIRA")["channel"]["id"]
+    assert [m["text"] for m in client.conversations_history(channel=dm)["messages"]] == ["a direct message"]

@@ -109,6 +109,7 @@ class LocalSlack:
             "conversations.join": state.join,
             "conversations.info": state.conversation_info,
             "conversations.open": state.open_conversation,
+            "conversations.history": state.history,
             "users.info": state.user_info,
             "views.open": lambda args: state.view("views.open", args),
             "views.push": lambda args: state.view("views.push", args),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import time
 from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,9 +30,9 @@ def api_error(code: str, **extra: Any) -> dict[str, Any]:
     return {"ok": False, "error": code, **extra}
 
 
-def ts(n: int) -> str:
-    micros = n * 100
-    return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+def ts_of(seconds: float) -> str:
+    """A message timestamp as Slack writes it: seconds since 1970, with microseconds."""
+    return f"{seconds:.6f}"
 
 
 def blocks_problem(blocks: Any, limit: int) -> str | None:
@@ -85,6 +86,7 @@ class SlackState:
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
+        self.last_ts = 0.0  # messages' timestamps: real time, each later than the one before
         for user_id, fields in (users or {}).items():
             self.users[user_id] = {**self.user(user_id), **fields}
 
@@ -112,7 +114,7 @@ class SlackState:
         return None
 
     def post_message(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = args.get("channel")
+        channel = args.get("channel") or ""  # none is refused as channel_not_found, like an empty one
         if problem := self.channel_problem(channel):
             return api_error(problem)
         if refusal := self.message_problem(args):
@@ -120,9 +122,11 @@ class SlackState:
         if not (args.get("text") or args.get("blocks") or args.get("attachments")):
             return api_error("no_text")
         blocks = copy.deepcopy(args.get("blocks", []))
-        message = {"ts": ts(next(self.ids)), "text": args.get("text", ""), "blocks": blocks}
+        message = {"ts": self.next_ts(), "text": args.get("text", ""), "blocks": blocks}
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = copy.deepcopy(args["metadata"])
         self.messages.setdefault(channel, []).append(message)
         shown = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, **copy.deepcopy(message)}
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": shown}
@@ -132,7 +136,7 @@ class SlackState:
             return api_error(problem)
         if not args.get("user"):
             return api_error("user_not_found")
-        return self.message_problem(args) or {"ok": True, "message_ts": ts(next(self.ids))}
+        return self.message_problem(args) or {"ok": True, "message_ts": self.next_ts()}
 
     def find_message(self, args: dict[str, Any]) -> dict[str, Any] | None:
         messages = self.messages.get(args.get("channel", ""), [])
@@ -178,6 +182,40 @@ class SlackState:
     def conversation_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")
         return {"ok": True, "channel": self.channel(channel)} if channel else api_error("channel_not_found")
+
+    def next_ts(self) -> str:
+        self.last_ts = max(time.time(), self.last_ts + 0.000001)
+        return ts_of(self.last_ts)
+
+    def history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: newest first, `oldest`/`latest` bounds, `limit` and a cursor; metadata only
+        with include_all_metadata. A direct message channel ("D" + a person's id) holds what was posted to them."""
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return api_error("channel_not_found")
+        if (known := self.channels.get(channel)) is not None and not known["is_member"]:
+            return api_error("not_in_channel")
+        held = self.messages.get(channel, []) + (self.messages.get(channel[1:], []) if channel.startswith("D") else [])
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+        found = sorted(
+            (m for m in held if oldest < float(m["ts"]) <= latest), key=lambda m: float(m["ts"]), reverse=True
+        )
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        page = found[start : start + limit]
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
+        shown = [
+            {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID}
+            | {key: copy.deepcopy(value) for key, value in m.items() if key != "metadata" or with_metadata}
+            for m in page
+        ]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": shown,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
         users = [user for user in str(args.get("users", "")).split(",") if user]
