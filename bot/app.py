@@ -24,6 +24,7 @@ from storage.db import Sessions
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from bot.server import Server
     from bot.worker import WorkerProcess
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Served:
     """The app on its WSGI server, with the threads and worker that do its work: what serve and the sandbox run."""
 
     app: App
-    server: object  # waitress server: .run(), .close()
+    server: Server  # waitress: .run(), .close()
     executor: ThreadPoolExecutor  # Bolt's listeners
     background: ThreadPoolExecutor | WorkerProcess  # the work listeners hand back after acknowledging
 

@@ -8,9 +8,17 @@ import logging
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.config import ConfigError, Settings, redact_url
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+    from sqlalchemy import Engine
+
+    from bot.delivery import Runner
+    from storage.db import Sessions
 
 log = logging.getLogger("programme_talks")
 
@@ -71,7 +79,7 @@ def _moment(text: str) -> dt.datetime:
     return moment
 
 
-def _runtime(settings: Settings):
+def _runtime(settings: Settings) -> tuple[Engine, Sessions, WebClient, Runner]:
     """The pieces every long-running command shares: engine, sessions, Slack client, digest runner."""
     from bot.clock import system_clock
     from bot.delivery import Runner

@@ -10,11 +10,15 @@ from collections.abc import Callable, Iterable
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
-from waitress.server import create_server
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from storage.db import database_state
 
 SLACK_PATH = "/slack/events"
+
+# What waitress's create_server makes: one server for one address, or one over several (a host name that
+# resolves to more than one address, such as "localhost" to both 127.0.0.1 and ::1).
+Server = BaseWSGIServer | MultiSocketServer
 
 
 def make_wsgi_app(app: App, engine: Engine) -> Callable:
@@ -51,11 +55,16 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-def make_server(wsgi: Callable, *, host: str, port: int, threads: int = 16):
+def make_server(wsgi: Callable, *, host: str, port: int, threads: int = 16) -> Server:
     """A waitress server (call .run() to serve, .close() to stop); port 0 picks a free port."""
     return create_server(wsgi, host=host, port=port, threads=threads, ident="programme-talks")
 
 
-def server_url(server) -> str:
+def server_url(server: Server) -> str:
+    """Where the server listens (the first of its addresses, when it has several)."""
+    if isinstance(server, MultiSocketServer):
+        host, port = server.effective_listen[0]
+        return f"http://{host}:{port}"
+    assert server.socket is not None  # waitress binds the socket when it creates the server
     host, port = server.socket.getsockname()[:2]
     return f"http://{host}:{port}"

@@ -77,9 +77,12 @@ class WorkerProcess:
         while (data := self._pending.get()) is not None:
             self._send(data)
         self._send(b"")  # the child finishes every job it has, then exits
+        assert self._process is not None  # start() starts a child before this thread
         self._process.join()
 
     def _send(self, data: bytes) -> None:
+        # start() starts a child before the feeder thread that calls this, and a child is only ever replaced.
+        assert self._process is not None and self._pipe is not None
         for _attempt in range(3):
             if not self._process.is_alive():
                 log.error("the after-ack worker stopped (exit code %s); starting another", self._process.exitcode)

@@ -270,7 +270,7 @@ def closures_from_ics(calendar: str | bytes, *, lists: Listing, tz: ZoneInfo) ->
     if parsed is None or parsed.name != "VCALENDAR":
         raise ClosureError("That isn't a calendar I can read. Export it as an .ics (iCalendar) file and try again.")
     spans = []
-    for event in parsed.walk("VEVENT"):
+    for event in parsed.events:
         if str(event.get("STATUS", "")).upper() != "CANCELLED":
             spans.append(_event_days(event, tz))
     if not spans:
@@ -294,6 +294,7 @@ def _event_days(event: icalendar.Event, tz: ZoneInfo) -> Closure:
         raise ClosureError(f"{called} has no start date I can read, so I can't tell which days it covers.") from None
     if not isinstance(start, datetime):
         return Closure(start, max(start, end - timedelta(days=1)), name)
+    assert isinstance(end, datetime)  # icalendar refuses a DTEND of another type than DTSTART's
     start, end = _local(start, tz), _local(end, tz)
     last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
     return Closure(start.date(), last, name)

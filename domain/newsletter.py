@@ -18,6 +18,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from domain.agreements import CREDITED, OUTCOMES, md
 from domain.charts import MONTH_NAMES, Chart, month_label
@@ -380,7 +381,8 @@ def _line(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _has(text: str | None) -> bool:
+def _has(text: str | None) -> TypeGuard[str]:
+    """Whether there is anything but spaces (so, a string)."""
     return bool(text and text.strip())
 
 

@@ -66,7 +66,7 @@ def report_csvs(current: QuarterFigures, previous: QuarterFigures | None) -> dic
         figures.append(
             [measure, label, _csv_number(value(current, measure)), before, change(measure, current, previous)]
         )
-    partners = [["organisation", "this_quarter", "last_quarter"]]
+    partners: list[list[object]] = [["organisation", "this_quarter", "last_quarter"]]
     partners += [[_cell(name), now, before] for name, now, before in partner_rows(current, previous)]
     impact = [["share", "author", "impact"]]
     impact += [[_cell(s.share_title or ""), _cell(s.author or ""), _cell(s.text)] for s in current.impact]

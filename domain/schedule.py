@@ -70,10 +70,12 @@ class Schedule:
             raise ValueError("a daily schedule has no weekday")
         if self.cadence != "fortnightly" and self.anchor is not None:
             raise ValueError(f"only a fortnightly schedule has an anchor, not a {self.cadence} one")
-        if self.cadence == "fortnightly" and (not isinstance(self.anchor, date) or isinstance(self.anchor, datetime)):
-            raise ValueError(f"a fortnightly schedule needs an anchor date, not {self.anchor!r}")
-        if self.cadence == "fortnightly" and self.anchor.weekday() != self.weekday:
-            raise ValueError(f"the anchor {self.anchor} is not a {DAY_NAMES[self.weekday].title()}")
+        if self.cadence == "fortnightly":
+            if not isinstance(self.anchor, date) or isinstance(self.anchor, datetime):
+                raise ValueError(f"a fortnightly schedule needs an anchor date, not {self.anchor!r}")
+            if self.anchor.weekday() != self.weekday:
+                assert self.weekday is not None  # checked above: a fortnightly schedule has a weekday
+                raise ValueError(f"the anchor {self.anchor} is not a {DAY_NAMES[self.weekday].title()}")
         if self.at.tzinfo is not None or self.at.second or self.at.microsecond:
             raise ValueError("at must be a wall-clock time in whole minutes, with no time zone")
         if self.quiet not in ("prompt", "skip"):
@@ -138,7 +140,7 @@ def previous_run(schedule: Schedule, before: datetime, tz: ZoneInfo) -> datetime
 def runs_between(schedule: Schedule, start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
     """Every scheduled moment m with start < m <= end, in order, in UTC."""
     start, end = _utc(start, "start"), _utc(end, "end")
-    runs = []
+    runs: list[datetime] = []
     for _, moment in _slots(schedule, start.astimezone(tz).date() - timedelta(days=1), tz):
         if moment > end:
             return runs
@@ -344,8 +346,11 @@ def _cycle(schedule: Schedule) -> tuple[int, date]:
     """Days from one slot to the next, and a date that has a slot."""
     if schedule.cadence == "daily":
         return 1, _ANY_MONDAY
+    # Schedule.__post_init__ makes sure a weekly schedule has its weekday and a fortnightly one its anchor.
     if schedule.cadence == "weekly":
+        assert schedule.weekday is not None
         return 7, _ANY_MONDAY + timedelta(days=schedule.weekday)
+    assert schedule.anchor is not None
     return 14, schedule.anchor
 
 

@@ -156,13 +156,13 @@ def parse_quick_request(text: str, today: dt.date) -> QuickRequest:
         if when:
             return QuickRequest(body=body[: match.start()].strip(), needed_by=when)
     if match := _BY_WORDS.search(body):
-        month = _MONTHS.get(match.group(2).lower())
+        named_month = _MONTHS.get(match.group(2).lower())
         day = int(match.group(1))
-        if month:
+        if named_month:
             year = int(match.group(3)) if match.group(3) else today.year
-            when = _date_or_none(year, month, day)
+            when = _date_or_none(year, named_month, day)
             if when and not match.group(3) and when < today:
-                when = _date_or_none(year + 1, month, day)
+                when = _date_or_none(year + 1, named_month, day)
             if when:
                 return QuickRequest(body=body[: match.start()].strip(), needed_by=when)
     return QuickRequest(body=body, needed_by=None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 
 from storage.db import Sessions
 
@@ -42,7 +42,7 @@ class Deps:
     background: Executor | JobQueue | None = None  # runs the jobs handlers hand back after acknowledging; None: now
     one_at_a_time: OnePerKey = field(default_factory=lambda: OnePerKey())  # e.g. one agreement's summary
 
-    def later(self, job: Job, client, name: str) -> None:
+    def later(self, job: Job, client: WebClient, name: str) -> None:
         """Run `job` after Slack has its acknowledgement, off the threads that acknowledge.
 
         A job always crosses a pickle boundary, even to a thread here, so it runs the same way in the worker
@@ -70,7 +70,7 @@ class Job:
     another process, with that process's own Slack client and database sessions.
     """
 
-    work: Callable[..., None]
+    work: Callable[..., object]  # what it returns is not used
     args: tuple = ()
 
 
@@ -111,7 +111,7 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
     errors never leave here: they are logged with the traceback, and Slack is acknowledged if it was not.
     """
 
-    def run(ack, body, respond, client) -> None:
+    def run(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
         try:
             work = handler(ack, body, respond, client, deps)
         except Exception as error:
@@ -151,9 +151,9 @@ class OnePerKey:
 class TalksRequest:
     """One `/talks <verb> <rest>` command, parsed, with what a verb needs to answer it."""
 
-    ack: Callable[..., None]
+    ack: Ack
     command: dict
-    respond: Callable[..., None]
+    respond: Respond
     client: WebClient
     deps: Deps
     verb: str

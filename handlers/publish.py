@@ -8,9 +8,10 @@ handlers (see bot.slack), so this module only decides what each final answer mea
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
@@ -52,7 +53,7 @@ class NotPosted:
 
 
 def post_message(
-    client: WebClient, channel_id: str, blocks: list[Block], text: str, *, permalink: bool = True
+    client: WebClient, channel_id: str, blocks: Sequence[Block | dict], text: str, *, permalink: bool = True
 ) -> Posted | NotPosted:
     """Post blocks to a channel, joining it first if it is public and the app is not yet a member.
 
@@ -93,7 +94,7 @@ def delete_message(client: WebClient, channel_id: str, ts: str) -> bool | str:
     return True
 
 
-def _post(client: WebClient, channel_id: str, blocks: list[Block], text: str) -> Posted | NotPosted:
+def _post(client: WebClient, channel_id: str, blocks: Sequence[Block | dict], text: str) -> Posted | NotPosted:
     try:
         response = client.chat_postMessage(
             channel=channel_id, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False
@@ -132,6 +133,8 @@ def _retry_after(error: Exception) -> float | None:
     headers = {name.lower(): value for name, value in (error.response.headers or {}).items()}
     value = headers.get("retry-after")
     value = value[0] if isinstance(value, list) else value
+    if value is None:
+        return 1.0
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -154,13 +157,13 @@ def dm(client: WebClient, user_id: str) -> Tell:
     return tell
 
 
-def ephemeral(respond) -> Tell:
+def ephemeral(respond: Respond) -> Tell:
     def tell(message: list[Block]) -> None:
         respond(blocks=message, response_type="ephemeral", replace_original=False)
 
     return tell
 
 
-def say(respond, text: str) -> None:
+def say(respond: Respond, text: str) -> None:
     """Answer the person who clicked, only to them, leaving the message they clicked as it is."""
     respond(text=text, response_type="ephemeral", replace_original=False)

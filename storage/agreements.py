@@ -165,6 +165,8 @@ def change_agreement(
     agreement = _row(session, team_id, number, for_update=True)
     if agreement is None:
         raise LookupError(f"no agreement #{number} in {team_id}")
+    # check_terms, which the change form passed before this is called, requires all three.
+    assert terms.start_date is not None and terms.end_date is not None and terms.review_every_days is not None
     agreement.version += 1
     agreement.start_date, agreement.end_date = terms.start_date, terms.end_date
     agreement.comms_internal, agreement.comms_external = terms.comms_internal, terms.comms_external
@@ -252,7 +254,8 @@ def reviews_due(
         .order_by(Agreement.next_review, Agreement.number)
         .options(selectinload(Agreement.parties))
     )
-    return [ReviewDue(a.number, a.title, a.next_review, _parties(a)) for a in found]
+    # The query leaves out agreements without a next review; the check only tells the type checker so.
+    return [ReviewDue(a.number, a.title, a.next_review, _parties(a)) for a in found if a.next_review is not None]
 
 
 def _row(session: Session, team_id: str, number: int, *, for_update: bool = False) -> Agreement | None:

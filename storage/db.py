@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,7 +22,7 @@ Sessions = sessionmaker[Session]
 ANSWER_IN_TIME = "-c lock_timeout=2000 -c statement_timeout=2500"
 
 
-def make_engine(url: str, *, answer_in_time: bool = True, **options) -> Engine:
+def make_engine(url: str, *, answer_in_time: bool = True, **options: Any) -> Engine:
     """An engine tuned for a chat app: short connect timeouts so Slack is answered in time.
 
     Without `answer_in_time`, PostgreSQL statements may take as long as they need (migrations, bulk loads).
@@ -38,7 +40,7 @@ def make_engine(url: str, *, answer_in_time: bool = True, **options) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, connect_args=connect_args, **options)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
     # Let SQLAlchemy, not the sqlite3 module, begin transactions, so savepoints (begin_nested) work as
     # documented; see _sqlite_begin.
     dbapi_connection.isolation_level = None
@@ -49,7 +51,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:
+def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so two writers wait for each other (busy_timeout) instead of
     # one failing with "database is locked" when it upgrades a read to a write.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -57,6 +59,15 @@ def _sqlite_begin(connection) -> None:
 
 def make_sessions(engine: Engine) -> Sessions:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def count_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE; how many rows it changed.
+
+    For these Session.execute returns a CursorResult, the Result that has .rowcount, but it is typed as returning
+    any Result: SQLAlchemy's changelog (2.0.44) advises this cast.
+    """
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -71,7 +82,7 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def kept_by_models(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+def kept_by_models(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """For Alembic's comparisons (autogenerate, and the test that migrations build the models): leave out what
     the migrations create by hand on purpose, the full-text search tables and their indexes."""
     if (

@@ -8,9 +8,11 @@ more" comes from a count(*) OVER () on the same query, so it costs no extra roun
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any, overload
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import Label, case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from domain.digest import DigestInput, DigestRequest, DigestShare
@@ -67,7 +69,7 @@ def unanswered_requests(
 # ---- the parts -----------------------------------------------------------------------------------------
 
 
-def _appreciation():
+def _appreciation() -> Label[int]:
     """Reactions on the share by anyone but its author (uses the reactions (share_id, ...) unique index)."""
     return (
         select(func.count())
@@ -165,7 +167,7 @@ def _open_requests(
 # ---- helpers -------------------------------------------------------------------------------------------
 
 
-def _rest(rows) -> int:
+def _rest(rows: Sequence[Sequence[Any]]) -> int:
     """How many matched beyond the rows fetched (each row carries the total as its last column)."""
     return rows[0][-1] - len(rows) if rows else 0
 
@@ -180,6 +182,10 @@ def _request(request: CollabRequest) -> RequestCard:
     return replace(card, created_at=_utc(card.created_at))
 
 
+@overload
+def _utc(moment: dt.datetime) -> dt.datetime: ...
+@overload
+def _utc(moment: None) -> None: ...
 def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     """Aware UTC: SQLite gives back the naive UTC it stored; parameters are compared as UTC text there."""
     if moment is None:

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import count_changed
 from storage.models import Delivery
 
 
@@ -101,6 +102,12 @@ def claim(
     return delivery.id
 
 
+def _deliveries() -> Table:
+    table = Delivery.__table__
+    assert isinstance(table, Table)  # declared by __tablename__, so a Table (SQLAlchemy types it as any FromClause)
+    return table
+
+
 def claim_many(session: Session, claims: Sequence[dict], *, now: dt.datetime) -> dict[tuple[str, str, str, str], int]:
     """Claim many deliveries at once; the ids of those claimed here, by (team_id, kind, target, period_key).
 
@@ -109,7 +116,7 @@ def claim_many(session: Session, claims: Sequence[dict], *, now: dt.datetime) ->
     """
     if not claims:
         return {}
-    table = Delivery.__table__
+    table = _deliveries()
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(table)
@@ -124,7 +131,7 @@ def reclaim_many(session: Session, *, delivery_ids: Sequence[int], now: dt.datet
     """Take retryable deliveries back for another attempt; the ids this run took (not those another run did)."""
     if not delivery_ids:
         return set()
-    table = Delivery.__table__
+    table = _deliveries()
     rows = session.execute(
         update(table)
         .where(table.c.id.in_(delivery_ids), table.c.status == RETRY)
@@ -151,7 +158,7 @@ def finish_many(session: Session, outcomes: Sequence[dict], *, now: dt.datetime)
     """Record many outcomes in one statement; each a dict of delivery_id, status, error and message_ts."""
     if not outcomes:
         return
-    table = Delivery.__table__
+    table = _deliveries()
     session.execute(
         update(table)
         .where(table.c.id == bindparam("delivery_id"))
@@ -175,12 +182,12 @@ def finish_many(session: Session, outcomes: Sequence[dict], *, now: dt.datetime)
 
 def abandon_stale_claims(session: Session, *, claimed_before: dt.datetime, now: dt.datetime) -> int:
     """Claims left "posting" by a run that stopped: they may have been posted, so they are never posted again."""
-    result = session.execute(
+    return count_changed(
+        session,
         update(Delivery)
         .where(Delivery.status == POSTING, Delivery.claimed_at < claimed_before)
-        .values(status=UNCONFIRMED, finished_at=now, error="the app stopped while posting")
+        .values(status=UNCONFIRMED, finished_at=now, error="the app stopped while posting"),
     )
-    return result.rowcount
 
 
 def last_digest_moment(session: Session, *, subscription_id: int, before: dt.datetime) -> dt.datetime | None:
@@ -204,7 +211,8 @@ def last_digest_moments(
         )
         .group_by(Delivery.subscription_id)
     )
-    return {subscription_id: moment for subscription_id, moment in rows}
+    # subscription_id is nullable, but IN never matches NULL: the check only tells the type checker so.
+    return {subscription_id: moment for subscription_id, moment in rows if subscription_id is not None}
 
 
 def undelivered(session: Session, *, team_id: str, since: dt.datetime) -> list[Entry]:

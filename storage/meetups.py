@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ScalarSelect, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -127,7 +127,7 @@ def save_answer(
             return before
         except IntegrityError:  # the same person's other click, at the same moment, got there first
             row = session.scalar(select(MeetupRsvp).where(*where))
-            before = row.answer
+            before = row.answer if row is not None else None
             after = answer(before) if callable(answer) else answer
     if row is None:
         return before
@@ -191,7 +191,7 @@ def upcoming_meetups(
 ) -> list[UpcomingMeetup]:
     """Events starting after `now` and within `within_days`, soonest first, with their counts (one query)."""
 
-    def answers(answer: str):
+    def answers(answer: str) -> ScalarSelect[int]:
         return (
             select(func.count())
             .where(MeetupRsvp.meetup_id == Meetup.id, MeetupRsvp.answer == answer)

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.db import count_changed
 from storage.models import Highlight, Reaction
 
 
@@ -24,9 +25,10 @@ def add_reaction(session: Session, *, team_id: str, share_id: int, user_id: str,
 
 
 def remove_reaction(session: Session, *, share_id: int, user_id: str, emoji: str) -> bool:
-    removed = session.execute(
-        delete(Reaction).where(Reaction.share_id == share_id, Reaction.user_id == user_id, Reaction.emoji == emoji)
-    ).rowcount
+    removed = count_changed(
+        session,
+        delete(Reaction).where(Reaction.share_id == share_id, Reaction.user_id == user_id, Reaction.emoji == emoji),
+    )
     session.flush()
     return bool(removed)
 
@@ -43,8 +45,8 @@ def add_highlight(session: Session, *, team_id: str, share_id: int, leader_id: s
 
 def remove_highlight(session: Session, *, share_id: int, leader_id: str) -> bool:
     """Take back one leader's highlight; the share stays highlighted while another leader's remains."""
-    removed = session.execute(
-        delete(Highlight).where(Highlight.share_id == share_id, Highlight.leader_id == leader_id)
-    ).rowcount
+    removed = count_changed(
+        session, delete(Highlight).where(Highlight.share_id == share_id, Highlight.leader_id == leader_id)
+    )
     session.flush()
     return bool(removed)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.db import count_changed
 from storage.models import Role
 
 
@@ -32,9 +33,9 @@ def add_role(
 
 def remove_role(session: Session, *, team_id: str, user_id: str, role: RoleName) -> bool:
     """Stand someone down; False when they did not hold the role."""
-    removed = session.execute(
-        delete(Role).where(Role.team_id == team_id, Role.user_id == user_id, Role.role == role)
-    ).rowcount
+    removed = count_changed(
+        session, delete(Role).where(Role.team_id == team_id, Role.user_id == user_id, Role.role == role)
+    )
     session.flush()
     return bool(removed)
 

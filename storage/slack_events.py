@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.db import count_changed
 from storage.models import ProcessedEvent
 
 
@@ -33,5 +34,4 @@ def record_event(session: Session, *, team_id: str, event_id: str, now: dt.datet
 
 def forget_events(session: Session, *, received_before: dt.datetime) -> int:
     """Drop remembered event ids older than Slack's retry window, so the table stays small."""
-    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < received_before))
-    return result.rowcount
+    return count_changed(session, delete(ProcessedEvent).where(ProcessedEvent.received_at < received_before))

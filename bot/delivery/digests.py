@@ -176,6 +176,7 @@ class Digests:
                 continue
             assert isinstance(p.task, DigestTask)
             since = moments.get((p.subscription_id or 0, p.slot)) or previous_run(p.task.schedule, p.slot, self.tz)
+            assert since is not None  # previous_run is None only at the start of the calendar, not for a real slot
             messages.append(self._digest(session, p, since, now, cache))
         return messages
 
@@ -186,6 +187,7 @@ class Digests:
             schedule = parse_schedule(subscription.schedule if subscription else DEFAULT_SCHEDULE)
             previous = subscription and ledger.last_digest_moment(session, subscription_id=subscription.id, before=now)
             since = previous or previous_run(schedule, now, self.tz)
+            assert since is not None  # previous_run is None only at the start of the calendar, not now
             data = self._digest_input(session, team_id, since, now, {})
         shown = digest_blocks(compose(data, now=now), tz=self.tz)
         note = section("_Preview: only you can see this, and nothing was posted._")
@@ -211,7 +213,9 @@ class Digests:
             return None
         return message
 
-    def _digest_input(self, session: Session, team_id: str, since: dt.datetime, until: dt.datetime, cache: dict):
+    def _digest_input(
+        self, session: Session, team_id: str, since: dt.datetime, until: dt.datetime, cache: dict
+    ) -> DigestInput:
         """A workspace's digest for a window, with the sections later features add: read once per run."""
         key = ("input", team_id, since, until)
         if (data := cache.get(key)) is None:

@@ -19,7 +19,7 @@ import logging
 import queue
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -98,6 +98,9 @@ class Fanout:
         def ready() -> bool:
             return bool(waiting) and waiting[0][0] <= time.monotonic()
 
+        def when_done(post: Post) -> Callable[[Future[Posted | NotPosted]], None]:
+            return lambda future: finished.put((post, future))
+
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="post") as pool:
             while pending or waiting or outstanding:
                 done: list[tuple[Post, Future]] = []
@@ -125,7 +128,7 @@ class Fanout:
                         log.exception("could not deliver %s", _what(post.planned))
                         lines.append(f"could not deliver {_what(post.planned)}: error; see the log")
                 room = self.workers - outstanding
-                again = []
+                again: list[Post] = []
                 while ready() and len(again) < room:
                     again.append(heapq.heappop(waiting)[2])
                 fresh = [pending.popleft() for _ in range(min(room - len(again), len(pending)))]
@@ -134,7 +137,7 @@ class Fanout:
                 pending.extend(follow_ups)
                 for post in posts:
                     future = pool.submit(self._send, post)
-                    future.add_done_callback(lambda future, post=post: finished.put((post, future)))
+                    future.add_done_callback(when_done(post))
                 outstanding += len(posts)
                 for outcome in recorded:
                     if outcome.again_after is not None:
@@ -197,7 +200,9 @@ class Fanout:
                 lines.append(line)
         return follow_ups, lines
 
-    def _hold(self, session: Session, fresh: list[Planned], again: list[Post], now: dt.datetime, cache: dict):
+    def _hold(
+        self, session: Session, fresh: list[Planned], again: list[Post], now: dt.datetime, cache: dict
+    ) -> tuple[list[Post], list[str]]:
         """Claim new posts, reclaim retries and rate-limited posts, and compose what this run now holds.
 
         Returns the posts this run may now make (each claimed here, "posting"), and lines for posts finished
@@ -235,7 +240,9 @@ class Fanout:
         posts, lines = self._compose(session, held, now, cache)
         return [post for post in again if post.delivery_id in reclaimed] + posts, lines
 
-    def _compose(self, session: Session, held: list[tuple[Planned, int]], now: dt.datetime, cache: dict):
+    def _compose(
+        self, session: Session, held: list[tuple[Planned, int]], now: dt.datetime, cache: dict
+    ) -> tuple[list[Post], list[str]]:
         """Compose claimed posts, each kind by its duty: the posts to make, and lines for the quiet ones."""
         posts: list[Post] = []
         quiet: list[dict] = []

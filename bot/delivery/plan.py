@@ -50,7 +50,10 @@ class Duty(Protocol):
     A duty plans and composes; the pipeline claims, posts and records, the same for every duty.
     """
 
-    kinds: tuple[Kind, ...]
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        """The ledger kinds it plans (read only: a duty's own may be a class attribute of a fixed length)."""
+        ...
 
     def due(self, now: dt.datetime) -> Due:
         """What is due by `now` and not yet settled in the ledger (another try for what is waiting to retry)."""

@@ -20,16 +20,17 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from bot.delivery import Runner
+from bot.devkit.local_slack import LocalSlack
 from bot.devkit.sandbox import Sandbox
-from bot.devkit.simulate import Reply, render
+from bot.devkit.simulate import Reply, SlackSimulator, render
 from domain.words import TWO_QUESTIONS
 from handlers.ids import Action, Command, View, responsibility_block
 from handlers.ids import Block as B
 from storage.ledger import Kind, Status
-from storage.models import Agreement, CollabRequest, Delivery, Highlight, Meetup, Reaction, Share
+from storage.models import Agreement, Base, CollabRequest, Delivery, Highlight, Meetup, Reaction, Share
 
 PRACTICE, PARTNERS = "C_PRACTICE", "C_PARTNERS"
 CHANNELS = {PRACTICE: "practice", PARTNERS: "partners"}
@@ -40,6 +41,8 @@ DIGEST_DUE = "2026-11-30T09:00"  # Monday morning, when the first weekly digest 
 REMINDER_DUE = "2026-12-02T09:00"  # the morning before Amira's event on Thursday 3 December
 NUDGE_DUE = "2026-12-07T09:00"  # three days before the agreement's first review, on Thursday 10 December
 _MENTION = re.compile(r"<([@#])([A-Z0-9_]+)(?:\|[^>]*)?>")
+
+Say = Callable[[str], None]  # prints a line of the scene
 
 
 def at(day: int, hour: int, minute: int = 0, *, month: int = 11) -> dt.datetime:
@@ -67,9 +70,9 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> int:
         clock = SceneClock(SCENE[0][0])
         with Sandbox(url, clock=clock, timezone=TIMEZONE) as sb:
             for user_id, name in NAMES.items():
-                sb.slack.add_user(user_id, name=name, is_admin=user_id == PRIYA)
+                slack(sb).add_user(user_id, name=name, is_admin=user_id == PRIYA)
             for channel_id, name in CHANNELS.items():
-                sb.slack.add_channel(channel_id, name=name)
+                slack(sb).add_channel(channel_id, name=name)
             say = _printer(out)
             say("Programme Talks demo: the real app, talking to a pretend Slack on this computer.")
             say("Amira (a youth worker), Ben, Chloe and Dev work together in #practice.")
@@ -90,7 +93,7 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def set_up_the_team(sb: Sandbox, say) -> None:
+def set_up_the_team(sb: Sandbox, say: Say) -> None:
     heading(say, "1. Priya appoints a champion and a leader; Chloe asks for a weekly digest")
     for role, person in (("champion", CHLOE), ("leader", LEO)):
         response_url = command(sb, say, PRIYA, Command.TALKS, f"{role} <@{person}>")
@@ -100,7 +103,7 @@ def set_up_the_team(sb: Sandbox, say) -> None:
     show(say, "Programme Talks posts in #practice:", posted(sb, PRACTICE, 1)["blocks"])
 
 
-def share_in_one_line(sb: Sandbox, say) -> None:
+def share_in_one_line(sb: Sandbox, say: Say) -> None:
     text = (
         "Texting parents the night before doubled attendance at our homework club "
         "#attendance #parents https://example.org/homework-club"
@@ -110,13 +113,13 @@ def share_in_one_line(sb: Sandbox, say) -> None:
     show(say, "Programme Talks posts in #practice:", posted(sb, PRACTICE, 2)["blocks"])
 
 
-def share_with_the_form(sb: Sandbox, say) -> None:
+def share_with_the_form(sb: Sandbox, say: Say) -> None:
     heading(say, "3. Ben uses the form")
     command(sb, say, BEN, Command.SHARE, "")
-    view = sb.slack.wait_for("views.open")[0].response["view"]
+    view = slack(sb).wait_for("views.open")[0].response["view"]
     show(say, f"A form opens for Ben: “{view['title']['text']}”", view["blocks"])
     say(f"   [{view['close']['text']}]  [{view['submit']['text']}]")
-    values = {
+    values: dict[str, object] = {
         B.TITLE: "Peer mentors for Year 7 transition",
         B.BODY: "Year 9 volunteers met each new Year 7 twice in the summer and once a week in September.",
         B.IMPACT: "Fewer worried calls from families, and better attendance in the first half-term.",
@@ -125,44 +128,44 @@ def share_with_the_form(sb: Sandbox, say) -> None:
         B.CONSENT: True,
     }
     say("Ben fills it in, ticks “names no child or young person”, and presses Share.")
-    check(sb.sim.submit(view, values, user=BEN), "submitting the form")
+    check(sim(sb).submit(view, values, user=BEN), "submitting the form")
     show(say, "Programme Talks posts in #practice:", posted(sb, PRACTICE, 3)["blocks"])
 
 
-def ask_for_a_partner(sb: Sandbox, say) -> None:
+def ask_for_a_partner(sb: Sandbox, say: Say) -> None:
     heading(say, "4. Chloe asks for a partner")
     text = "Looking for a partner with a sports hall for Saturday youth sessions by 15 January"
     command(sb, say, CHLOE, Command.COLLAB, text)
     show(say, "Programme Talks posts in #practice:", posted(sb, PRACTICE, 4)["blocks"])
 
 
-def offer_help(sb: Sandbox, say) -> None:
+def offer_help(sb: Sandbox, say: Say) -> None:
     heading(say, "5. Dev can help")
     request = posted(sb, PRACTICE, 4)
     say("Dev clicks “I can help” on Chloe's request.")
-    reply, response_url = sb.sim.click(request, Action.OFFER_HELP, user=DEV, channel=PRACTICE)
+    reply, response_url = sim(sb).click(request, Action.OFFER_HELP, user=DEV, channel=PRACTICE)
     check(reply, "clicking “I can help”")
-    sb.slack.wait_for("chat.update", where=lambda call: call.args.get("ts") == request["ts"])
-    updated = next(m for m in sb.slack.messages(PRACTICE) if m["ts"] == request["ts"])
+    slack(sb).wait_for("chat.update", where=lambda call: call.args.get("ts") == request["ts"])
+    updated = next(m for m in slack(sb).messages(PRACTICE) if m["ts"] == request["ts"])
     show(say, "The request in #practice now reads:", updated["blocks"])
     show(say, "Chloe gets a direct message:", posted(sb, CHLOE, 2)["blocks"])  # her first: she's a champion
     say(f"Dev sees, only to Dev: {mentions(answer(sb, response_url)['text'])}")
 
 
-def write_an_agreement(sb: Sandbox, say) -> None:
+def write_an_agreement(sb: Sandbox, say: Say) -> None:
     heading(say, "6. Chloe and Dev write down how they'll work with Riverside Trust")
     command(sb, say, CHLOE, Command.AGREEMENT, "")
     step_one = opened(sb, View.AGREEMENT_PARTIES)
     show(say, f"A form opens for Chloe: “{step_one['title']['text']}”", step_one["blocks"])
     say(f"   [{step_one['close']['text']}]  [{step_one['submit']['text']}]")
-    parties = {
+    parties: dict[str, object] = {
         B.AGREEMENT_TITLE: "Saturday sports sessions at Riverside",
         B.CHANNEL: PRACTICE,
         B.PARTY_USERS: [CHLOE, DEV],
         B.PARTY_ORGANISATIONS: "Riverside Trust, Sam Patel",
     }
     say("Chloe names it, adds Dev, types “Riverside Trust, Sam Patel” for the partner outside Slack, presses Next.")
-    step_two = next_step(sb.sim.submit(step_one, parties, user=CHLOE), "the first step of the agreement form")
+    step_two = next_step(sim(sb).submit(step_one, parties, user=CHLOE), "the first step of the agreement form")
     show(say, "The form moves on to its second step:", step_two["blocks"])
     say(f"   [{step_two['close']['text']}]  [{step_two['submit']['text']}]")
     jobs = (  # in the form's order: Chloe, Dev, Riverside Trust
@@ -181,7 +184,7 @@ def write_an_agreement(sb: Sandbox, say) -> None:
     }
     say("Together they fill in who does what, 1 December to 27 February, how they'll tell people inside and")
     say("outside, how each party is credited, and a first review on Thursday 10 December, then every 4 weeks.")
-    check(sb.sim.submit(step_two, details, user=CHLOE), "the second step of the agreement form")
+    check(sim(sb).submit(step_two, details, user=CHLOE), "the second step of the agreement form")
     saved = direct_message(sb, CHLOE, "Agreement #1 saved")  # the writer is told last, once everyone is asked
     show(say, "Programme Talks posts in #practice:", agreement_summary(sb)["blocks"])
     show(say, "Only Chloe sees, by direct message:", saved["blocks"])
@@ -189,11 +192,11 @@ def write_an_agreement(sb: Sandbox, say) -> None:
     show(say, "Dev gets a direct message:", [request[0], *note("…then the agreement as above, and:"), request[-1]])
 
 
-def confirm_the_agreement(sb: Sandbox, say) -> None:
+def confirm_the_agreement(sb: Sandbox, say: Say) -> None:
     heading(say, "7. Dev confirms, so the agreement is agreed")
     say("Dev reads it through in his direct messages and clicks “Confirm”.")
     request, draft = direct_message(sb, DEV, "Please confirm agreement #1"), agreement_summary(sb)["blocks"]
-    reply, response_url = sb.sim.click(request, Action.CONFIRM_AGREEMENT, user=DEV, channel=f"D{DEV}")
+    reply, response_url = sim(sb).click(request, Action.CONFIRM_AGREEMENT, user=DEV, channel=f"D{DEV}")
     check(reply, "clicking “Confirm”")
     say(f"His message now begins: {mentions(answer(sb, response_url)['text'])}")
     wait_until(lambda: "Agreed by everyone" in render(agreement_summary(sb)["blocks"]), "the summary did not update")
@@ -202,11 +205,11 @@ def confirm_the_agreement(sb: Sandbox, say) -> None:
     show(say, "Chloe gets a direct message:", direct_message(sb, CHLOE, "Agreement #1 is agreed")["blocks"])
 
 
-def post_an_event(sb: Sandbox, say) -> None:
+def post_an_event(sb: Sandbox, say: Say) -> None:
     heading(say, "8. Amira invites people to an event")
     command(sb, say, AMIRA, Command.EVENT, "")
     form = opened(sb, View.MEETUP)
-    values = {
+    values: dict[str, object] = {
         B.MEETUP_TITLE: "Youth forum open evening",
         B.MEETUP_DATE: "2026-12-03",
         B.MEETUP_TIME: "16:00",
@@ -221,8 +224,8 @@ def post_an_event(sb: Sandbox, say) -> None:
     }
     say(f"A form opens for Amira: “{form['title']['text']}”. She fills in what, when and where, who'd benefit,")
     say(f"invites Ben and #partners too, and presses {form['submit']['text']}.")
-    check(sb.sim.submit(form, values, user=AMIRA), "submitting the event form")
-    told = sb.slack.wait_for("chat.postEphemeral", where=lambda call: call.args.get("user") == AMIRA)[0]
+    check(sim(sb).submit(form, values, user=AMIRA), "submitting the event form")
+    told = slack(sb).wait_for("chat.postEphemeral", where=lambda call: call.args.get("user") == AMIRA)[0]
     show(say, "Programme Talks posts in #practice:", meetup_message(sb, PRACTICE)["blocks"])
     meetup_message(sb, PARTNERS)  # the same in #partners
     show(say, "Only Amira sees:", told.args["blocks"])
@@ -230,7 +233,7 @@ def post_an_event(sb: Sandbox, say) -> None:
     show(say, "Ben gets the invitation by direct message:", [invitation[0], *note("…then the event as in #practice.")])
 
 
-def answer_the_event(sb: Sandbox, say) -> None:
+def answer_the_event(sb: Sandbox, say: Say) -> None:
     heading(say, "9. Ben is going; Dev is interested")
     answers = (
         (BEN, Action.MEETUP_GOING, BEN, "“Going” on his invitation"),
@@ -239,7 +242,7 @@ def answer_the_event(sb: Sandbox, say) -> None:
     for user, action, where, what in answers:
         say(f"{NAMES[user]} clicks {what}.")
         channel = where if where in CHANNELS else f"D{user}"  # a direct message's channel
-        reply, response_url = sb.sim.click(meetup_message(sb, where), action, user=user, channel=channel)
+        reply, response_url = sim(sb).click(meetup_message(sb, where), action, user=user, channel=channel)
         check(reply, f"clicking {what}")
         say(f"{NAMES[user]} sees, only to {NAMES[user]}: {mentions(answer(sb, response_url)['text'])}")
     copies, counts = (PRACTICE, PARTNERS, BEN), ("Going: 1", "Interested: 1")
@@ -251,13 +254,13 @@ def answer_the_event(sb: Sandbox, say) -> None:
     say("The copy in #partners and Ben's invitation show the same.")
 
 
-def careless_share(sb: Sandbox, say) -> None:
+def careless_share(sb: Sandbox, say: Say) -> None:
     heading(say, "10. A careless share cannot ping anyone")
     earlier = posts(sb, PRACTICE)
     command(sb, say, AMIRA, Command.SHARE, "Great session today @here <!channel> see <https://evil.example|this>")
     message = posted(sb, PRACTICE, earlier + 1)
     show(say, "Programme Talks posts in #practice:", message["blocks"])
-    call = sb.slack.wait_for("chat.postMessage", where=lambda c: c.response.get("ts") == message["ts"])[0]
+    call = slack(sb).wait_for("chat.postMessage", where=lambda c: c.response.get("ts") == message["ts"])[0]
     sent = json.dumps(call.args, ensure_ascii=False)
     risky = [text for text in ("<!", "|this>") if text in sent] + [k for k in ("link_names", "parse") if k in call.args]
     say(f"Special mentions (<!here>, <!channel>), forged links or link_names in what the app sent: {risky or 'none'}.")
@@ -266,20 +269,20 @@ def careless_share(sb: Sandbox, say) -> None:
         raise StepFailed(f"the careless share could ping people or forge a link: {risky}")
 
 
-def search(sb: Sandbox, say) -> None:
+def search(sb: Sandbox, say: Say) -> None:
     heading(say, "11. Ben searches")
     response_url = command(sb, say, BEN, Command.TALKS, "search attendance")
     show(say, "Only Ben sees:", answer(sb, response_url)["blocks"])
 
 
-def react(sb: Sandbox, say) -> None:
+def react(sb: Sandbox, say: Say) -> None:
     heading(say, "12. Leo highlights Ben's share; Dev thanks Amira")
     reactions = ((LEO, "star", 3, "Ben's share about peer mentors"), (DEV, "clap", 2, "Amira's share about texting"))
     for user, emoji, nth, what in reactions:
         say(f"{NAMES[user]} reacts with :{emoji}: to {what}.")
         item = {"type": "message", "channel": PRACTICE, "ts": posted(sb, PRACTICE, nth)["ts"]}
         event = {"type": "reaction_added", "user": user, "reaction": emoji, "item_user": "UBOT", "item": item}
-        check(sb.sim.event({**event, "event_ts": f"{time.time():.6f}"}), f"{NAMES[user]}'s reaction")
+        check(sim(sb).event({**event, "event_ts": f"{time.time():.6f}"}), f"{NAMES[user]}'s reaction")
     wait_until(lambda: stored(sb, Reaction) == 2, "the app did not record both reactions")
     if stored(sb, Highlight, Highlight.leader_id == LEO) != 1:
         raise StepFailed("Leo is a leader, but his :star: did not make Ben's share a highlight")
@@ -287,7 +290,7 @@ def react(sb: Sandbox, say) -> None:
     say("Dev's :clap: counts as appreciation. Both go into the next digest.")
 
 
-def digest_is_posted(sb: Sandbox, say) -> None:
+def digest_is_posted(sb: Sandbox, say: Say) -> None:
     heading(say, "13. The week passes: Monday's digest")
     say("The scheduler wakes up every minute; by hand, an operator would type the same thing:")
     run_due(sb, say, DIGEST_DUE)
@@ -295,7 +298,7 @@ def digest_is_posted(sb: Sandbox, say) -> None:
     show(say, "Chloe, a champion, gets it by direct message, with what needs her first:", champion_part(sb))
 
 
-def nothing_twice(sb: Sandbox, say) -> None:
+def nothing_twice(sb: Sandbox, say: Say) -> None:
     heading(say, "14. The scheduler runs again for the same moment")
     if run_due(sb, say, DIGEST_DUE):
         raise StepFailed("a second run at the same moment did something again")
@@ -304,16 +307,16 @@ def nothing_twice(sb: Sandbox, say) -> None:
     say("Still one digest in #practice and one for Chloe: the delivery ledger remembers what went out.")
 
 
-def remind_those_going(sb: Sandbox, say) -> None:
+def remind_those_going(sb: Sandbox, say: Say) -> None:
     heading(say, "15. The day before the event")
     run_due(sb, say, REMINDER_DUE)
     show(say, "Ben, who is going, gets a direct message:", direct_message(sb, BEN, "Reminder:")["blocks"])
-    if any(m["text"].startswith("Reminder:") for m in sb.slack.messages(DEV)):
+    if any(m["text"].startswith("Reminder:") for m in slack(sb).messages(DEV)):
         raise StepFailed("Dev is only interested, but he was reminded as if he were going")
     say("Dev is only interested, so he gets no reminder.")
 
 
-def nudge_the_first_review(sb: Sandbox, say) -> None:
+def nudge_the_first_review(sb: Sandbox, say: Say) -> None:
     heading(say, "16. Three days before the agreement's first review")
     run_due(sb, say, NUDGE_DUE)
     show(say, "Programme Talks posts in #practice:", review_nudge(sb, PRACTICE)["blocks"])
@@ -322,11 +325,11 @@ def nudge_the_first_review(sb: Sandbox, say) -> None:
     say("Chloe and Dev each get the same by direct message. “Record review” opens a short form: how it's going,")
     say("whether everyone has been credited as agreed, and when to look again. If nobody records it, they are")
     say("nudged again on the day.")
-    digest = [m for m in sb.slack.messages(PRACTICE) if m["text"].startswith("Programme Talks digest:")][-1]
+    digest = [m for m in slack(sb).messages(PRACTICE) if m["text"].startswith("Programme Talks digest:")][-1]
     show(say, "The week's digest in #practice lists it too:", digest_part(digest["blocks"], "Agreement reviews due"))
 
 
-def nudge_only_once(sb: Sandbox, say) -> None:
+def nudge_only_once(sb: Sandbox, say: Say) -> None:
     heading(say, "17. The scheduler runs again for the same moment")
     if run_due(sb, say, NUDGE_DUE):
         raise StepFailed("a second run at the same moment did something again")
@@ -335,7 +338,7 @@ def nudge_only_once(sb: Sandbox, say) -> None:
     say("Still one nudge in #practice and one each for Chloe and Dev.")
 
 
-def summarise(sb: Sandbox, say) -> None:
+def summarise(sb: Sandbox, say: Say) -> None:
     shares, requests = plural(stored(sb, Share), "share"), plural(stored(sb, CollabRequest), "collaboration request")
     agreements, events = plural(stored(sb, Agreement), "agreement"), plural(stored(sb, Meetup), "event")
     highlights, reactions = plural(stored(sb, Highlight), "highlight"), plural(stored(sb, Reaction), "reaction")
@@ -345,7 +348,7 @@ def summarise(sb: Sandbox, say) -> None:
     heading(say, "Summary")
     say(f"Stored in the database: {shares}, {requests}, {agreements} and {events}.")
     say(f"Also {highlights} and {reactions}; delivered once each: {digests}, {nudges} and {reminded}.")
-    say(f"No Slack account was used: every call went to the local stand-in at {sb.slack.url}")
+    say(f"No Slack account was used: every call went to the local stand-in at {slack(sb).url}")
     say("\nTwo questions every team should ask when it meets:")
     for question in TWO_QUESTIONS:
         say(f"  • {question}")
@@ -375,18 +378,30 @@ SCENE = (  # (when, what happens): the app's clock is moved to each moment befor
 # ---- helpers ---------------------------------------------------------------------------------------------
 
 
-def _printer(out: TextIO):
+def slack(sb: Sandbox) -> LocalSlack:
+    """The sandbox's Slack stand-in, which the demo's always has (it runs one of its own)."""
+    assert sb.slack is not None
+    return sb.slack
+
+
+def sim(sb: Sandbox) -> SlackSimulator:
+    """What sends the app Slack's requests, made with the stand-in."""
+    assert sb.sim is not None
+    return sb.sim
+
+
+def _printer(out: TextIO) -> Say:
     def say(line: str = "") -> None:
         print(line, file=out, flush=True)
 
     return say
 
 
-def heading(say, title: str) -> None:
+def heading(say: Say, title: str) -> None:
     say(f"\n── {title} " + "─" * max(3, 60 - len(title)))
 
 
-def show(say, caption: str, blocks: list[dict]) -> None:
+def show(say: Say, caption: str, blocks: list[dict]) -> None:
     say(caption)
     for line in mentions(render(blocks)).splitlines():
         say(f"  │ {line}")
@@ -406,10 +421,10 @@ def mentions(text: str) -> str:
     return _MENTION.sub(name, text)
 
 
-def command(sb: Sandbox, say, user: str, name: str, text: str) -> str:
+def command(sb: Sandbox, say: Say, user: str, name: str, text: str) -> str:
     """Type a slash command in #practice; returns its response_url."""
     say(mentions(f"{NAMES[user]} types in #practice:  {name} {text}".rstrip()))
-    reply, response_url = sb.sim.command(name, text, user=user, channel=PRACTICE)
+    reply, response_url = sim(sb).command(name, text, user=user, channel=PRACTICE)
     check(reply, name)
     return response_url
 
@@ -422,17 +437,17 @@ def check(reply: Reply, what: str) -> None:
 
 def posts(sb: Sandbox, channel: str) -> int:
     """How many messages the app has asked Slack to post in channel so far."""
-    return sum(1 for call in sb.slack.calls_to("chat.postMessage") if call.args.get("channel") == channel)
+    return sum(1 for call in slack(sb).calls_to("chat.postMessage") if call.args.get("channel") == channel)
 
 
 def posted(sb: Sandbox, channel: str, count: int) -> dict:
     """The count-th message the app posted in channel, once it has also recorded where it posted it."""
-    calls = sb.slack.wait_for("chat.postMessage", count=count, where=lambda call: call.args.get("channel") == channel)
+    calls = slack(sb).wait_for("chat.postMessage", count=count, where=lambda call: call.args.get("channel") == channel)
     ts = calls[count - 1].response.get("ts")
     if ts is None:
         raise StepFailed(f"Slack refused the message in {channel}: {calls[count - 1].response}")
     wait_until_recorded(sb)
-    return next(message for message in sb.slack.messages(channel) if message["ts"] == ts)
+    return next(message for message in slack(sb).messages(channel) if message["ts"] == ts)
 
 
 def wait_until_recorded(sb: Sandbox) -> None:
@@ -454,10 +469,10 @@ def wait_until(condition: Callable[[], bool], failure: str, timeout: float = 5.0
         time.sleep(0.02)
 
 
-def stored(sb: Sandbox, model, *where) -> int:
+def stored(sb: Sandbox, model: type[Base], *where: ColumnElement[bool]) -> int:
     """How many rows of `model` (matching `where`) the database holds."""
     with sb.sessions.begin() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where))
+        return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
 
 def delivered(sb: Sandbox, *kinds: Kind) -> int:
@@ -465,7 +480,7 @@ def delivered(sb: Sandbox, *kinds: Kind) -> int:
     return stored(sb, Delivery, Delivery.status == Status.DELIVERED, Delivery.kind.in_(kinds))
 
 
-def run_due(sb: Sandbox, say, when: str) -> list[str]:
+def run_due(sb: Sandbox, say: Say, when: str) -> list[str]:
     """Do and print what `programme-talks run-due --at <when>` would, against the sandbox's database and Slack."""
     moment = dt.datetime.fromisoformat(when).replace(tzinfo=sb.settings.tz)
     lines = Runner(sb.sessions, sb.client, sb.settings.tz, clock=lambda: moment).run_due(moment)
@@ -479,7 +494,7 @@ def run_due(sb: Sandbox, say, when: str) -> list[str]:
 
 def only_digest(sb: Sandbox, channel: str) -> dict:
     """The one digest the app has posted in channel (or to a person); it is a step failure if there are more."""
-    found = [m for m in sb.slack.messages(channel) if m["text"].startswith("Programme Talks digest:")]
+    found = [m for m in slack(sb).messages(channel) if m["text"].startswith("Programme Talks digest:")]
     if len(found) != 1:
         raise StepFailed(f"expected one digest in {channel}, found {len(found)}")
     return found[0]
@@ -497,7 +512,7 @@ def champion_part(sb: Sandbox) -> list[dict]:
 
 def opened(sb: Sandbox, callback_id: str) -> dict:
     """The latest form the app opened with this callback_id, as Slack holds it."""
-    calls = sb.slack.wait_for("views.open", where=lambda call: call.args["view"]["callback_id"] == callback_id)
+    calls = slack(sb).wait_for("views.open", where=lambda call: call.args["view"]["callback_id"] == callback_id)
     return calls[-1].response["view"]
 
 
@@ -511,26 +526,26 @@ def next_step(reply: Reply, what: str) -> dict:
 def direct_message(sb: Sandbox, user: str, text: str) -> dict:
     """The latest message the app sent this person whose notification text starts with `text`."""
     wait_until(
-        lambda: any(m["text"].startswith(text) for m in sb.slack.messages(user)),
+        lambda: any(m["text"].startswith(text) for m in slack(sb).messages(user)),
         f"{NAMES[user]} got no message “{text}…”",
     )
-    return [m for m in sb.slack.messages(user) if m["text"].startswith(text)][-1]
+    return [m for m in slack(sb).messages(user) if m["text"].startswith(text)][-1]
 
 
 def agreement_summary(sb: Sandbox) -> dict:
     """Agreement #1's summary in #practice, as it stands."""
-    return next(m for m in sb.slack.messages(PRACTICE) if m["text"].startswith("Agreement #1:"))
+    return next(m for m in slack(sb).messages(PRACTICE) if m["text"].startswith("Agreement #1:"))
 
 
 def meetup_message(sb: Sandbox, channel: str) -> dict:
     """The event's message in a channel (or an invitation in someone's direct messages), as it stands."""
-    wait_until(lambda: any(m["text"].startswith("Event:") for m in sb.slack.messages(channel)), "no event posted")
-    return next(m for m in sb.slack.messages(channel) if m["text"].startswith("Event:"))
+    wait_until(lambda: any(m["text"].startswith("Event:") for m in slack(sb).messages(channel)), "no event posted")
+    return next(m for m in slack(sb).messages(channel) if m["text"].startswith("Event:"))
 
 
 def review_nudge(sb: Sandbox, target: str) -> dict:
     """The one review nudge for agreement #1 in a channel (or to a person); a step failure if there are more."""
-    found = [m for m in sb.slack.messages(target) if m["text"].startswith("Agreement #1 review due")]
+    found = [m for m in slack(sb).messages(target) if m["text"].startswith("Agreement #1 review due")]
     if len(found) != 1:
         raise StepFailed(f"expected one review nudge for {target}, found {len(found)}")
     return found[0]
@@ -565,4 +580,4 @@ def digest_part(blocks: list[dict], title: str) -> list[dict]:
 
 def answer(sb: Sandbox, response_url: str) -> dict:
     """What the app sent back through a response_url (an ephemeral message)."""
-    return sb.slack.wait_for("response_url", where=lambda call: call.args.get("url") == response_url)[0].args
+    return slack(sb).wait_for("response_url", where=lambda call: call.args.get("url") == response_url)[0].args

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from waitress.server import BaseWSGIServer
+
 from bot.app import serve_app
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -37,12 +39,15 @@ class Sandbox:
         """With `worker_process`, work after acknowledging runs in a process of its own, as `serve` runs it
         (bot.worker; it keeps the real clock); otherwise on threads of this process (see bot.app.serve_app)."""
         # With slack_api_url, Slack is a stand-in elsewhere (another process, as for the benchmarks).
-        self.slack = None if slack_api_url else (slack or LocalSlack())
+        self.slack: LocalSlack | None = None
+        if not slack_api_url:
+            self.slack = slack or LocalSlack()
+            slack_api_url = self.slack.url
         self.settings = Settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             database_url=database_url,
-            slack_api_url=slack_api_url or self.slack.url,
+            slack_api_url=slack_api_url,
             timezone=timezone,
         )
         self.engine = make_engine(database_url)
@@ -62,7 +67,10 @@ class Sandbox:
             worker_process=worker_process,
             log_level=logging.WARNING,
         )
-        self.app, self.server, self.background = self.served.app, self.served.server, self.served.background
+        self.app, self.background = self.served.app, self.served.background
+        # One address (127.0.0.1), so waitress made one server, with the socket map that _serve polls.
+        assert isinstance(self.served.server, BaseWSGIServer)
+        self.server = self.served.server
         self.url = server_url(self.server)
         self.sim = SlackSimulator(self.url, SIGNING_SECRET, self.slack) if self.slack else None
         self._stopping = threading.Event()
@@ -72,7 +80,8 @@ class Sandbox:
         # waitress's own run() loops until its socket is closed from another thread, which races with select();
         # looping here lets the server close itself, in its own thread, once asked to stop.
         while not self._stopping.is_set():
-            self.server.asyncore.loop(timeout=0.05, map=self.server._map, count=1)
+            # types-waitress leaves out the dispatcher's _map (private in waitress, but what its own run() polls).
+            self.server.asyncore.loop(timeout=0.05, map=self.server._map, count=1)  # type: ignore[attr-defined]
         self.server.close()
 
     def start(self) -> Sandbox:

@@ -14,9 +14,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from bot.server import SLACK_PATH
+
+if TYPE_CHECKING:
+    from bot.devkit.local_slack import LocalSlack
 
 TEAM_ID = "T0001"
 APP_ID = "A0001"
@@ -42,10 +47,10 @@ class Reply:
 
 
 class SlackSimulator:
-    def __init__(self, app_url: str, signing_secret: str, slack, *, team_id: str = TEAM_ID):
+    def __init__(self, app_url: str, signing_secret: str, slack: LocalSlack, *, team_id: str = TEAM_ID):
         self.events_url = app_url.rstrip("/") + SLACK_PATH
         self.secret = signing_secret
-        self.slack = slack  # a bot.devkit.local_slack.LocalSlack, for response URLs
+        self.slack = slack  # for response URLs
         self.team_id = team_id
 
     # ---- raw transport ----------------------------------------------------------------------------------
@@ -69,13 +74,13 @@ class SlackSimulator:
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read().decode(), time.perf_counter() - started)
 
-    def post_form(self, fields: dict[str, str], **options) -> Reply:
+    def post_form(self, fields: dict[str, str], **options: Any) -> Reply:
         return self.post(urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded", **options)
 
     # ---- what people do ---------------------------------------------------------------------------------
 
     def command(
-        self, command: str, text: str = "", *, user: str = "U_AMIRA", channel: str = "C_PRACTICE", **options
+        self, command: str, text: str = "", *, user: str = "U_AMIRA", channel: str = "C_PRACTICE", **options: Any
     ) -> tuple[Reply, str]:
         """Type a slash command. Slack escapes &, < and > in the text. Returns the reply and the response_url."""
         response_url = self.slack.response_url()
@@ -129,7 +134,7 @@ class SlackSimulator:
         }
         return self.post_form({"payload": json.dumps(payload)}), response_url
 
-    def submit(self, view: dict, values: dict[str, object], *, user: str) -> Reply:
+    def submit(self, view: dict, values: Mapping[str, object], *, user: str) -> Reply:
         """Submit a modal the app opened, filling its inputs: {block_id: text | bool | date | [option values]}."""
         state: dict[str, dict] = {}
         for block in view.get("blocks") or []:
@@ -183,7 +188,8 @@ def _find_element(blocks: list[dict], action_id: str) -> tuple[dict, str]:
     raise AssertionError(f"no element with action_id {action_id!r} in the message")
 
 
-def _state_value(element: dict, value: object) -> dict:
+def _state_value(element: dict, value: Any) -> dict:
+    """The state Slack sends for `element` holding `value`, whose type the kind of element decides (see submit)."""
     kind = element["type"]
     if kind == "plain_text_input":
         return {"type": kind, "value": value if value else None}
@@ -201,11 +207,11 @@ def _state_value(element: dict, value: object) -> dict:
     if kind == "multi_conversations_select":
         return {"type": kind, "selected_conversations": list(value or [])}
     if kind == "radio_buttons":
-        chosen = next((o for o in element.get("options", []) if o["value"] == value), None)
-        return {"type": kind, "selected_option": chosen}
+        option = next((o for o in element.get("options", []) if o["value"] == value), None)
+        return {"type": kind, "selected_option": option}
     if kind == "static_select":
-        chosen = next((o for o in element.get("options", []) if o["value"] == value), None)
-        return {"type": kind, "selected_option": chosen}
+        option = next((o for o in element.get("options", []) if o["value"] == value), None)
+        return {"type": kind, "selected_option": option}
     if kind == "timepicker":
         return {"type": kind, "selected_time": value}
     raise AssertionError(f"the simulator cannot fill a {kind} yet")

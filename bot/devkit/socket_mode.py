@@ -155,7 +155,7 @@ class SocketModeHub:
 
     def connections_open(self, args: Mapping[str, Any]) -> dict[str, Any]:
         """Answer ``apps.connections.open``: `args` carries the caller's token under "token"."""
-        token = args.get("token")
+        token = args.get("token") or ""  # none is refused as not_authed, like an empty one
         if error := _refusal(token, self._app_token):
             return {"ok": False, "error": error}
         ticket = uuid.uuid4().hex

@@ -34,7 +34,11 @@ def _confirm(client: WebClient, deps: Deps, body: dict) -> None:
             version=parse_number(version) or 0,
             now=deps.clock(),
         )
-        record = outcome and store.get_agreement(session, team_id=team_id, number=parse_number(number) or 0)
+        record = (
+            store.get_agreement(session, team_id=team_id, number=parse_number(number) or 0)
+            if outcome is not None
+            else None
+        )
     if record is None:
         say(respond, "That agreement is no longer here.")
     elif outcome is Confirmation.NOT_PARTY:

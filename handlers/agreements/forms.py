@@ -126,7 +126,11 @@ def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: Web
     note = forms.text(view, Block.CHANGE_NOTE)
     try:
         with deps.sessions.begin() as session:
-            record = ref and store.get_agreement(session, team_id=team_id, number=ref.number, for_update=True)
+            record = (
+                store.get_agreement(session, team_id=team_id, number=ref.number, for_update=True)
+                if ref is not None
+                else None
+            )
             if ref is None or record is None or record.status == ag.ENDED or record.version != ref.version:
                 errors = {"note": "This agreement changed while you were writing. Please close this and open it again."}
             elif not record.is_party(user_id):
@@ -177,7 +181,11 @@ def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: Web
     )
     try:
         with deps.sessions.begin() as session:
-            record = ref and store.get_agreement(session, team_id=team_id, number=ref.number, for_update=True)
+            record = (
+                store.get_agreement(session, team_id=team_id, number=ref.number, for_update=True)
+                if ref is not None
+                else None
+            )
             due = record.next_review if record else None
             if ref is None or record is None or due is None or due.isoformat() != ref.review_date:
                 errors = {"achieved": "This review has just been recorded by someone else. Please close this form."}

@@ -8,6 +8,7 @@ is the one place that makes sure an event's effect on the database happens exact
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,10 +52,15 @@ def message_reaction(body: dict) -> MessageReaction | None:
     """The reaction in this event, or None when it is not on a message (files and file comments have none)."""
     event = body.get("event") or {}
     item = event.get("item") or {}
-    fields = (body.get("team_id"), event.get("user"), event.get("reaction"), item.get("channel"), item.get("ts"))
-    if item.get("type") != "message" or not all(fields):
+    team_id, user_id, emoji, channel_id, ts = (
+        body.get("team_id"),
+        event.get("user"),
+        event.get("reaction"),
+        item.get("channel"),
+        item.get("ts"),
+    )
+    if item.get("type") != "message" or not (team_id and user_id and emoji and channel_id and ts):
         return None
-    team_id, user_id, emoji, channel_id, ts = fields
     return MessageReaction(team_id=team_id, user_id=user_id, emoji=t.base_emoji(emoji), channel_id=channel_id, ts=ts)
 
 
@@ -70,7 +76,7 @@ def handle_reaction_removed(ack: Ack, body: dict, respond: Respond, client: WebC
         _apply_once(body, deps, reaction, lambda session, share_id: _remove_reaction(session, reaction, share_id))
 
 
-def _add_reaction(session: Session, reaction: MessageReaction, share_id: int, now) -> None:
+def _add_reaction(session: Session, reaction: MessageReaction, share_id: int, now: dt.datetime) -> None:
     """Store the reaction, and a highlight if a leader used the highlight emoji."""
     team_id, user_id = reaction.team_id, reaction.user_id
     rx.add_reaction(session, team_id=team_id, share_id=share_id, user_id=user_id, emoji=reaction.emoji, now=now)
@@ -120,9 +126,9 @@ def _highlight_emoji(request: TalksRequest) -> None:
     if not request.rest:
         request.ack()
         with request.deps.sessions.begin() as session:
-            emoji = ws.get_highlight_emoji(session, team_id=request.team_id)
+            current = ws.get_highlight_emoji(session, team_id=request.team_id)
         request.say(
-            f"Leaders highlight a share by reacting to it with :{emoji}: (`{emoji}`). Workspace owners, admins "
+            f"Leaders highlight a share by reacting to it with :{current}: (`{current}`). Workspace owners, admins "
             "and champions can change it, for example: `/talks highlight-emoji star2`."
         )
         return

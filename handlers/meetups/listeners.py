@@ -4,6 +4,8 @@ current on every message that shows it (its channel, other channels invited, and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -50,7 +52,7 @@ def handle_meetup_command(ack: Ack, body: dict, respond: Respond, client: WebCli
 # ---- the form ----------------------------------------------------------------------------------------------
 
 
-def _unique(items, *, leave_out: str | None) -> list[str]:
+def _unique(items: Iterable[str] | None, *, leave_out: str | None) -> list[str]:
     return [item for item in dict.fromkeys(items or ()) if item and item != leave_out]
 
 
@@ -66,7 +68,7 @@ def handle_meetup_submission(ack: Ack, body: dict, respond: Respond, client: Web
     )
     now = deps.clock()
     draft, problems = mt.check_meetup_form(form, now=now, tz=deps.tz)
-    errors = {FIELDS[field]: message for field, message in problems.items()}
+    errors: dict[str, str] = {FIELDS[field]: message for field, message in problems.items()}
     channel_id = (
         forms.value(view, Block.CHANNEL).get("selected_conversation")
         or (from_metadata(ModalContext, view.get("private_metadata")) or ModalContext()).channel_id
@@ -79,9 +81,9 @@ def handle_meetup_submission(ack: Ack, body: dict, respond: Respond, client: Web
         errors[Block.INVITE_PEOPLE] = f"Please invite up to {mb.MAX_INVITED_PEOPLE} people; add their channel instead."
     if len(channels) > mb.MAX_INVITED_CHANNELS:
         errors[Block.INVITE_CHANNELS] = f"Please choose up to {mb.MAX_INVITED_CHANNELS} channels."
-    if errors or draft is None:
+    if errors or draft is None or not channel_id:  # no channel_id is one of the errors
         ack(response_action="errors", errors=errors)
-        return
+        return None
     try:
         with deps.sessions.begin() as session:
             card, copies = ms.add_meetup(

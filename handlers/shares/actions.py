@@ -3,8 +3,11 @@ again, and the buttons that open the share and request forms (in help, digests a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
 import handlers.shares.blocks as blocks
 from domain import shares as checks
@@ -137,7 +140,7 @@ def handle_open_collab_modal(ack: Ack, body: dict, respond: Respond, client: Web
     _open_modal(ack, body, client, blocks.collab_modal)
 
 
-def _open_modal(ack: Ack, body: dict, client: WebClient, modal) -> None:
+def _open_modal(ack: Ack, body: dict, client: WebClient, modal: Callable[..., View]) -> None:
     ack()
     channel_id = (body.get("channel") or {}).get("id")
     metadata = to_metadata(ModalContext(channel_id=channel_id))

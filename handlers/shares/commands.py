@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,12 @@ def handle_collab_command(ack: Ack, command: dict, respond: Respond, client: Web
 
 
 def _quick_or_form(
-    ack: Ack, command: dict, client: WebClient, modal, kind: str, save_and_post: Callable[..., None]
+    ack: Ack,
+    command: dict,
+    client: WebClient,
+    modal: Callable[..., View],
+    kind: str,
+    save_and_post: Callable[..., None],
 ) -> Job | None:
     """What /share and /collab have in common: help, the form when typed alone, a kind refusal for text that
     can't be taken (given back), or else acknowledge and hand back the saving and posting for after."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
@@ -24,14 +25,17 @@ from storage import shares as ss
 log = logging.getLogger(__name__)
 
 
+Card = TypeVar("Card", bound=ShareCard | RequestCard)
+
+
 @dataclass(frozen=True)
-class Kind:
+class Kind(Generic[Card]):
     """What differs between posting a share and a request: how to read it, the message it becomes, and how to
     remember where it went."""
 
     name: str
-    get: Callable[[Session, str, int], ShareCard | RequestCard | None]
-    message: Callable[[ShareCard | RequestCard], tuple[list[Block], str]]
+    get: Callable[[Session, str, int], Card | None]
+    message: Callable[[Card], tuple[list[Block], str]]
     posted: Callable[[Session, str, int, Posted], bool]
 
 
@@ -39,7 +43,7 @@ def _get_share(session: Session, team_id: str, share_id: int) -> ShareCard | Non
     return ss.get_share(session, team_id=team_id, share_id=share_id)
 
 
-def _share_message(card) -> tuple[list[Block], str]:
+def _share_message(card: ShareCard) -> tuple[list[Block], str]:
     return blocks.share_message(card), blocks.share_text(card)
 
 
@@ -53,7 +57,7 @@ def _get_request(session: Session, team_id: str, request_id: int) -> RequestCard
     return rs.get_request(session, team_id=team_id, request_id=request_id)
 
 
-def _request_message(card) -> tuple[list[Block], str]:
+def _request_message(card: RequestCard) -> tuple[list[Block], str]:
     return blocks.request_message(card), blocks.request_text(card)
 
 
@@ -70,11 +74,11 @@ def _request_posted(session: Session, team_id: str, request_id: int, where: Post
 
 SHARE = Kind("share", _get_share, _share_message, _share_posted)
 REQUEST = Kind("request", _get_request, _request_message, _request_posted)
-KINDS = {kind.name: kind for kind in (SHARE, REQUEST)}
+KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (SHARE, REQUEST)}
 
 
 def post_record(
-    client: WebClient, deps: Deps, kind: Kind, *, team_id: str, record_id: int, tell: Tell
+    client: WebClient, deps: Deps, kind: Kind[Card], *, team_id: str, record_id: int, tell: Tell
 ) -> Posted | NotPosted | None:
     """Post a saved share or request to its channel and remember where; None if it has been deleted.
 

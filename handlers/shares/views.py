@@ -88,7 +88,7 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
 def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
     view = body["view"]
     request_text, needed_by = forms.text(view, Block.REQUEST), forms.date(view, Block.NEEDED_BY)
-    errors = {
+    errors: dict[str, str] = {
         SHARE_BLOCKS[field]: message
         for field, message in checks.check_request(text=request_text, needed_by=needed_by, today=deps.today()).items()
     }
