@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -41,7 +42,7 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -49,7 +50,7 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
@@ -391,3 +392,38 @@ class MeetupRsvp(Base):
     updated_at: Mapped[dt.datetime] = _ts()
 
     __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+
+_WAITING = text("status IN ('queued', 'running')")
+
+
+class QueuedJob(Base):
+    """Work handed on after Slack was answered, recorded before the answer (a transactional outbox).
+
+    A worker claims a job with a conditional update, so two workers racing do it once; a job left "running"
+    by a worker that died is taken over once its claim is stale. Each job records the steps it has finished
+    (`state`), so doing it again after a crash repeats nothing. Once done, its payload (which may hold what
+    someone typed) is emptied; the row stays a day so a repeated request is recognised, then is deleted.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    name: Mapped[str] = mapped_column(String(120))  # the job function, "module:function"
+    key: Mapped[str] = mapped_column(String(200))  # the request it came from: the same key is queued once
+    payload: Mapped[str] = mapped_column(Text)  # JSON: the function's arguments
+    state: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the steps done so far
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[dt.datetime] = _ts()
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None] = _ts()
+    created_at: Mapped[dt.datetime] = _ts()
+    finished_at: Mapped[dt.datetime | None] = _ts()
+    error: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        Index("ix_jobs_waiting", "run_after", sqlite_where=_WAITING, postgresql_where=_WAITING),
+    )

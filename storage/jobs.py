@@ -1,0 +1,190 @@
+"""The outbox of work handed on after Slack was answered. Query functions: `verb_noun(session, *, ...)`; they add
+and flush, never commit, never call Slack.
+
+Claims are conditional updates (`... WHERE status = 'queued'`), so correctness never depends on row locks or
+SKIP LOCKED, which SQLite does not have: whoever's update changes the row does the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.db import count_changed
+from storage.models import QueuedJob
+
+MAX_ERROR_CHARS = 500
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # gave up after its tries; logged, and its payload emptied
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    id: int
+    team_id: str
+    name: str
+    key: str
+    args: list[Any]
+    state: dict[str, Any]
+    status: JobStatus
+    attempts: int
+    created_at: dt.datetime
+
+
+def add_job(session: Session, *, team_id: str, name: str, key: str, args: list[Any], now: dt.datetime) -> int | None:
+    """Queue a job; its id, or None when a job with this key is already queued (the same request again)."""
+    job = QueuedJob(
+        team_id=team_id,
+        name=name,
+        key=key[:200],
+        payload=json.dumps(args, separators=(",", ":")),
+        state="{}",
+        status=JobStatus.QUEUED,
+        attempts=0,
+        run_after=now,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError:
+        return None
+    return job.id
+
+
+def claim_job(
+    session: Session, *, job_id: int, worker: str, now: dt.datetime, stale_before: dt.datetime
+) -> JobRecord | None:
+    """Take a job to do now: one queued and due, or one whose worker's claim went stale (it died). None if
+    another worker has it, it is done, or it is not due yet."""
+    claimed = count_changed(
+        session,
+        update(QueuedJob)
+        .where(
+            QueuedJob.id == job_id,
+            or_(
+                (QueuedJob.status == JobStatus.QUEUED) & (QueuedJob.run_after <= now),
+                (QueuedJob.status == JobStatus.RUNNING) & (QueuedJob.claimed_at < stale_before),
+            ),
+        )
+        .values(status=JobStatus.RUNNING, claimed_by=worker, claimed_at=now, attempts=QueuedJob.attempts + 1),
+    )
+    if not claimed:
+        return None
+    row = session.get(QueuedJob, job_id, populate_existing=True)
+    return _record(row) if row is not None else None
+
+
+def waiting_jobs(session: Session, *, now: dt.datetime, stale_before: dt.datetime, limit: int = 100) -> list[int]:
+    """Ids of jobs to do: queued and due, or running under a stale claim; oldest first."""
+    return list(
+        session.scalars(
+            select(QueuedJob.id)
+            .where(
+                QueuedJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+                or_(
+                    (QueuedJob.status == JobStatus.QUEUED) & (QueuedJob.run_after <= now),
+                    (QueuedJob.status == JobStatus.RUNNING) & (QueuedJob.claimed_at < stale_before),
+                ),
+            )
+            .order_by(QueuedJob.run_after, QueuedJob.id)
+            .limit(limit)
+        )
+    )
+
+
+def next_due(session: Session) -> dt.datetime | None:
+    """When the soonest queued job may run (for a worker deciding how long to wait)."""
+    return session.scalar(select(func.min(QueuedJob.run_after)).where(QueuedJob.status == JobStatus.QUEUED))
+
+
+def record_step(session: Session, *, job_id: int, worker: str, step: str, value: Any) -> bool:
+    """Note that a step of a job is done (with what it made), in the caller's transaction, while this worker
+    still holds the job; False if it no longer does (another worker took it over)."""
+    row = session.get(QueuedJob, job_id, populate_existing=True, with_for_update=True)
+    if row is None or row.status != JobStatus.RUNNING or row.claimed_by != worker:
+        return False
+    state = json.loads(row.state)
+    state[step] = value
+    row.state = json.dumps(state, separators=(",", ":"))
+    session.flush()
+    return True
+
+
+def renew_claims(session: Session, *, job_ids: list[int], worker: str, now: dt.datetime) -> None:
+    """Keep this worker's claims fresh while it works, so nobody takes its jobs over."""
+    if job_ids:
+        session.execute(
+            update(QueuedJob)
+            .where(QueuedJob.id.in_(job_ids), QueuedJob.claimed_by == worker, QueuedJob.status == JobStatus.RUNNING)
+            .values(claimed_at=now)
+        )
+
+
+def finish_job(session: Session, *, job_id: int, worker: str, now: dt.datetime) -> None:
+    """Done: forget what it carried (it may hold someone's words); the row remains to recognise a repeat."""
+    session.execute(
+        update(QueuedJob)
+        .where(QueuedJob.id == job_id, QueuedJob.claimed_by == worker)
+        .values(status=JobStatus.DONE, finished_at=now, payload="[]", state="{}", error=None)
+    )
+
+
+def retry_job(session: Session, *, job_id: int, worker: str, after: dt.datetime, error: str) -> None:
+    """Failed this time: queue it again from `after`, keeping the steps it finished."""
+    session.execute(
+        update(QueuedJob)
+        .where(QueuedJob.id == job_id, QueuedJob.claimed_by == worker)
+        .values(status=JobStatus.QUEUED, run_after=after, claimed_by=None, error=error[:MAX_ERROR_CHARS])
+    )
+
+
+def fail_job(session: Session, *, job_id: int, worker: str, now: dt.datetime, error: str) -> None:
+    """Given up: recorded as failed, its payload emptied."""
+    session.execute(
+        update(QueuedJob)
+        .where(QueuedJob.id == job_id, QueuedJob.claimed_by == worker)
+        .values(status=JobStatus.FAILED, finished_at=now, payload="[]", state="{}", error=error[:MAX_ERROR_CHARS])
+    )
+
+
+def forget_finished_jobs(session: Session, *, finished_before: dt.datetime) -> int:
+    """Delete jobs done or failed before a moment; how many."""
+    return count_changed(
+        session,
+        delete(QueuedJob).where(
+            QueuedJob.status.in_((JobStatus.DONE, JobStatus.FAILED)), QueuedJob.finished_at < finished_before
+        ),
+    )
+
+
+def count_jobs(session: Session) -> dict[str, int]:
+    """How many jobs are in each status (for metrics and health)."""
+    rows = session.execute(select(QueuedJob.status, func.count()).group_by(QueuedJob.status)).tuples()
+    return {status: number for status, number in rows}
+
+
+def _record(row: QueuedJob) -> JobRecord:
+    return JobRecord(
+        id=row.id,
+        team_id=row.team_id,
+        name=row.name,
+        key=row.key,
+        args=json.loads(row.payload),
+        state=json.loads(row.state),
+        status=JobStatus(row.status),
+        attempts=row.attempts,
+        created_at=row.created_at,
+    )
