@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,17 @@ REASONS = {
     "ratelimited": "Slack is busy right now",
     "connection_error": "I couldn't reach Slack",
 }
+
+
+# Faults worth trying again later (Slack busy or unreachable); anything else Slack says is final.
+PASSING = frozenset(
+    {"ratelimited", "connection_error", "internal_error", "service_unavailable", "request_timeout", "fatal_error"}
+)
+
+
+def passing(error: str) -> bool:
+    """Whether Slack's answer is a passing fault (try again later) rather than a final refusal."""
+    return error in PASSING or error.startswith("http_5")
 
 
 def reason(error: str | None) -> str:
@@ -53,16 +64,24 @@ class NotPosted:
 
 
 def post_message(
-    client: WebClient, channel_id: str, blocks: Sequence[Block | dict], text: str, *, permalink: bool = True
+    client: WebClient,
+    channel_id: str,
+    blocks: Sequence[Block | dict],
+    text: str,
+    *,
+    permalink: bool = True,
+    metadata: dict | None = None,
 ) -> Posted | NotPosted:
     """Post blocks to a channel, joining it first if it is public and the app is not yet a member.
 
     With `permalink`, also ask Slack for the message's link (one more call), for messages others link to.
+    `metadata` ({"event_type": ..., "event_payload": {...}}) travels with the message, so the app can find it
+    again in the channel's history.
     """
-    result = _post(client, channel_id, blocks, text)
+    result = _post(client, channel_id, blocks, text, metadata)
     if isinstance(result, NotPosted) and result.error == "not_in_channel":
         joined = _join(client, channel_id)
-        result = joined if isinstance(joined, NotPosted) else _post(client, channel_id, blocks, text)
+        result = joined if isinstance(joined, NotPosted) else _post(client, channel_id, blocks, text, metadata)
     if isinstance(result, NotPosted):
         log.warning("could not post to %s: %s", channel_id, result.error)
         return result
@@ -94,11 +113,15 @@ def delete_message(client: WebClient, channel_id: str, ts: str) -> bool | str:
     return True
 
 
-def _post(client: WebClient, channel_id: str, blocks: Sequence[Block | dict], text: str) -> Posted | NotPosted:
+def _post(
+    client: WebClient, channel_id: str, blocks: Sequence[Block | dict], text: str, metadata: dict | None
+) -> Posted | NotPosted:
     try:
         response = client.chat_postMessage(
-            channel=channel_id, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False
+            channel=channel_id, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False, metadata=metadata
         )
+    except SlackObjectFormationError:
+        raise  # a message we built wrong is a bug to fix, not Slack being unreachable
     except (SlackApiError, SlackClientError, OSError) as error:
         return _not_posted(_code(error), retry_after=_retry_after(error))
     return Posted(channel_id=response["channel"], ts=response["ts"], permalink=None)

@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.delivery.plan import Duty, Message, Planned
-from handlers.publish import NotPosted, Posted, post_message
+from handlers.publish import NotPosted, Posted, passing, post_message
 from storage import ledger
 from storage.db import Sessions
 from storage.ledger import Kind, Status
@@ -37,7 +37,6 @@ from storage.ledger import Kind, Status
 log = logging.getLogger(__name__)
 
 RATE_LIMITED_TRIES = 3  # times a run puts back a post Slack answered 429; after that the next run tries it
-PASSING = {"ratelimited", "connection_error", "internal_error", "service_unavailable", "request_timeout", "fatal_error"}
 # How run-due names each kind in what it prints; None: not reported on a line of its own.
 LABELS: Mapping[Kind, str | None] = {
     Kind.DIGEST: "digest",
@@ -47,11 +46,6 @@ LABELS: Mapping[Kind, str | None] = {
     Kind.REVIEW_ESCALATION: "review_escalation",
     Kind.MEETUP_REMINDER: "event_reminder",
 }
-
-
-def passing(error: str) -> bool:
-    """A fault worth trying again later (Slack busy or unreachable); anything else Slack says is final."""
-    return error in PASSING or error.startswith("http_5")
 
 
 @dataclass(frozen=True)
