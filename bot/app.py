@@ -24,6 +24,7 @@ from storage.db import Sessions
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from bot.jobs import JobRunner
     from bot.server import Server
     from bot.worker import WorkerProcess
 
@@ -39,11 +40,11 @@ def create_app(
     *,
     clock: Clock = system_clock,
     executor: ThreadPoolExecutor | None = None,
-    background: ThreadPoolExecutor | JobQueue | None = None,
+    jobs: JobQueue | None = None,
     digest_desk: DigestDesk | None = None,
-) -> App:
-    """The Bolt app. Listeners run on `executor`; the slow work they hand back after acknowledging runs on
-    `background` (shut both down, in that order, to drain in-flight work)."""
+) -> tuple[App, Deps]:
+    """The Bolt app, and the dependencies its listeners were given. Listeners run on `executor`; the work they
+    hand on is recorded in the outbox and `jobs` is told of it (a runner here, or the worker process)."""
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=client,
@@ -52,8 +53,7 @@ def create_app(
         logger=logging.getLogger("slack_bolt"),
     )
     digest_desk = digest_desk or Runner(sessions, client, settings.tz, clock=clock)
-    background = background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
-    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz, digests=digest_desk, background=background)
+    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz, digests=digest_desk, jobs=jobs)
     verbs: dict[str, TalksVerb] = {}
     for feature in FEATURES:
         feature.register(app, deps)
@@ -65,7 +65,7 @@ def create_app(
         kind = body.get("type") or ("command" if "command" in body else "unknown")
         log_failure(f"handling a {kind} request", error)
 
-    return app
+    return app, deps
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,11 @@ class Served:
     app: App
     server: Server  # waitress: .run(), .close()
     executor: ThreadPoolExecutor  # Bolt's listeners
-    background: ThreadPoolExecutor | WorkerProcess  # the work listeners hand back after acknowledging
+    background: JobRunner | WorkerProcess  # does the work listeners hand on, recorded in the outbox
 
     def drain(self) -> None:
-        """Wait for every listener, and then the work it handed back, to finish: nothing acknowledged is dropped."""
+        """Wait for every listener, and then the jobs already handed over, to finish. (What is not finished
+        stays in the outbox, and is done when the server starts again.)"""
         self.executor.shutdown(wait=True)
         self.background.shutdown(wait=True)
 
@@ -99,9 +100,10 @@ def serve_app(
 ) -> Served:
     """Assemble the app on waitress the one way `serve`, the tests, the demo and the benchmarks all use.
 
-    With `worker_process`, work after acknowledging runs in bot.worker's process (which keeps the real clock);
-    otherwise on 4 threads here.
+    With `worker_process`, the outbox's jobs are done in bot.worker's process (which keeps the real clock);
+    otherwise by a runner on 4 threads here.
     """
+    from bot.jobs import JobRunner
     from bot.server import make_server, make_wsgi_app, prefer_quick_answers, settle_memory
     from bot.worker import WorkerProcess
 
@@ -109,14 +111,18 @@ def serve_app(
         raise ValueError("the worker process keeps the real clock: run it without a clock of your own")
     prefer_quick_answers()
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener")
-    background = (
-        WorkerProcess(settings, log_level=log_level).start()
-        if worker_process
-        else ThreadPoolExecutor(max_workers=4, thread_name_prefix="after-ack")
-    )
-    app = create_app(
-        settings, sessions, client, clock=clock, executor=executor, background=background, digest_desk=digest_desk
-    )
+    background: JobRunner | WorkerProcess
+    if worker_process:
+        background = WorkerProcess(settings, log_level=log_level).start()
+        app, _ = create_app(
+            settings, sessions, client, clock=clock, executor=executor, jobs=background, digest_desk=digest_desk
+        )
+    else:
+        background = JobRunner(sessions, client)
+        app, deps = create_app(
+            settings, sessions, client, clock=clock, executor=executor, jobs=background, digest_desk=digest_desk
+        )
+        background.start(deps)
     server = make_server(make_wsgi_app(app, engine), host=host, port=port, threads=threads)
     settle_memory()
     return Served(app=app, server=server, executor=executor, background=background)

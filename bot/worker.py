@@ -1,4 +1,8 @@
-"""The after-ack worker: a process of its own that runs the jobs handlers hand back (saving, posting).
+"""The after-ack worker: a process of its own that does the outbox's jobs (saving, posting) with a JobRunner.
+
+The web process records each job in the database before Slack is answered, then tells the worker its id down a
+pipe, so it is done at once; the worker's runner also sweeps the outbox every second, so a job whose id never
+arrived (the worker was restarting), or that a killed worker left half done, is still done.
 
 Work after acknowledging is CPU-bound Python. On threads of the web process it competes with the threads
 that acknowledge Slack for the one interpreter lock, so under a burst acknowledgements wait behind earlier
@@ -12,16 +16,13 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import pickle
 import queue
 import signal
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 
 from bot.config import Settings
-from handlers.context import Job
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,11 @@ log = logging.getLogger(__name__)
 class WorkerProcess:
     """Runs jobs in a child process, on `threads` threads of its own, with its own Slack client and sessions.
 
-    `put` hands a job over (a JobQueue for handlers.context.Deps) without ever blocking the caller: a feeder
-    thread writes jobs down a pipe to the child. A child that has died is started again, with a new pipe,
-    when the next job is written; `shutdown` waits for every job handed over to finish, so stopping the server
-    drops nothing that was acknowledged. (A pipe, not a multiprocessing.Queue: a child killed while reading
-    a Queue keeps its lock, and the next child would wait on it forever.)
+    `notify` tells it of a job recorded in the outbox (a JobQueue for handlers.context.Deps) without ever
+    blocking the caller: a feeder thread writes job ids down a pipe to the child. A child that has died is
+    started again, with a new pipe, as soon as the feeder notices (within a second); `shutdown` waits for the
+    jobs handed over to finish. (A pipe, not a multiprocessing.Queue: a child killed while reading a Queue keeps
+    its lock, and the next child would wait on it forever.)
     """
 
     def __init__(self, settings: Settings, *, threads: int = 4, nice: int = 19, log_level: int = logging.INFO):
@@ -56,8 +57,8 @@ class WorkerProcess:
     def is_alive(self) -> bool:
         return self._process is not None and self._process.is_alive()
 
-    def put(self, job: Job, name: str) -> None:
-        self._pending.put(pickle.dumps((job, name)))  # pickled here, so a job that can't go raises to its caller
+    def notify(self, job_id: int) -> None:
+        self._pending.put(str(job_id).encode())
 
     def shutdown(self, wait: bool = True) -> None:
         if not self._feeder.is_alive():
@@ -74,26 +75,37 @@ class WorkerProcess:
         reader.close()  # only the child reads: if it dies, writing fails at once instead of filling a dead pipe
 
     def _feed(self) -> None:
-        while (data := self._pending.get()) is not None:
+        while True:
+            try:
+                data = self._pending.get(timeout=1.0)
+            except queue.Empty:
+                self._revive()  # a child that died is replaced even when no new job comes
+                continue
+            if data is None:
+                break
             self._send(data)
         self._send(b"")  # the child finishes every job it has, then exits
         assert self._process is not None  # start() starts a child before this thread
         self._process.join()
 
-    def _send(self, data: bytes) -> None:
+    def _revive(self) -> None:
         # start() starts a child before the feeder thread that calls this, and a child is only ever replaced.
-        assert self._process is not None and self._pipe is not None
+        assert self._process is not None
+        if not self._process.is_alive():
+            log.error("the after-ack worker stopped (exit code %s); starting another", self._process.exitcode)
+            self._start_child()
+
+    def _send(self, data: bytes) -> None:
         for _attempt in range(3):
-            if not self._process.is_alive():
-                log.error("the after-ack worker stopped (exit code %s); starting another", self._process.exitcode)
-                self._start_child()
+            self._revive()
+            assert self._process is not None and self._pipe is not None
             try:
                 self._pipe.send_bytes(data)
                 return
             except OSError:  # BrokenPipeError: it died while we wrote
                 self._process.join(timeout=5)
-        what = f"the work of {pickle.loads(data)[1]}" if data else "the request to stop"
-        log.error("the after-ack worker keeps stopping; %s was dropped", what)
+        what = f"job {data.decode()}" if data else "the request to stop"
+        log.error("the after-ack worker keeps stopping; %s stays in the outbox for the next one", what)
 
 
 STOPS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and a service manager stopping every process of the service
@@ -115,12 +127,13 @@ def _stops_ignored() -> Iterator[None]:
 
 
 def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_level: int) -> None:
-    """The child: build this process's own app pieces, then run jobs until told to stop (None)."""
+    """The child: build this process's own app pieces, then do jobs until told to stop (an empty message)."""
     from bot import logs
     from bot.clock import system_clock
     from bot.delivery import Runner
+    from bot.jobs import JobRunner
     from bot.slack import make_client
-    from handlers.context import Deps, run_job
+    from handlers.context import Deps
     from storage.db import make_engine, make_sessions
 
     os.nice(nice)
@@ -131,11 +144,11 @@ def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_lev
     client = make_client(settings)
     sessions = make_sessions(engine)
     digests = Runner(sessions, client, settings.tz, clock=system_clock)  # for `/talks digest now` and preview
-    deps = Deps(sessions=sessions, clock=system_clock, tz=settings.tz, digests=digests)
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack") as pool:
-        while data := _receive(jobs):
-            job, name = pickle.loads(data)
-            pool.submit(run_job, job, client, deps, name)
+    runner = JobRunner(sessions, client, threads=threads)
+    runner.start(Deps(sessions=sessions, clock=system_clock, tz=settings.tz, digests=digests, jobs=runner))
+    while data := _receive(jobs):
+        runner.notify(int(data))
+    runner.shutdown(wait=True)
     engine.dispose()
 
 

@@ -5,28 +5,33 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import pickle
 import threading
+import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, Respond
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from storage import jobs as jobs_store
 from storage.db import Sessions
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
 Clock = Callable[[], dt.datetime]
+F = TypeVar("F", bound=Callable[..., object])
+JOB_MARK = "__programme_talks_job__"  # set on job functions: only they are ever run from the outbox
 
 log = logging.getLogger("programme_talks.handlers")
 
 
 class DigestDesk(Protocol):
-    """What handlers may ask of the digest runner (bot.scheduler.DigestRunner), handed in by create_app."""
+    """What handlers may ask of the scheduler's runner (bot.delivery.Runner), handed in by create_app."""
 
     def preview(self, team_id: str, channel_id: str, now: dt.datetime) -> list: ...
 
@@ -39,23 +44,40 @@ class Deps:
     clock: Clock
     tz: ZoneInfo
     digests: DigestDesk | None = None
-    background: Executor | JobQueue | None = None  # runs the jobs handlers hand back after acknowledging; None: now
+    jobs: JobQueue | None = None  # told of each job recorded, to do it now; None: the next sweep finds it
     one_at_a_time: OnePerKey = field(default_factory=lambda: OnePerKey())  # e.g. one agreement's summary
 
-    def later(self, job: Job, client: WebClient, name: str) -> None:
-        """Run `job` after Slack has its acknowledgement, off the threads that acknowledge.
+    def hand_over(self, job: Job, body: dict) -> bool:
+        """Record `job` in the outbox, in a transaction of its own, and have it done; False if the database
+        would not take it (the caller tells the person their words were not taken)."""
+        try:
+            with self.sessions.begin() as session:
+                job_id = self._record(session, job, body)
+        except SQLAlchemyError as error:
+            log.warning("could not record %s: %s", job_name(job.work), type(error).__name__)
+            return False
+        if job_id is not None and self.jobs is not None:
+            self.jobs.notify(job_id)
+        return True
 
-        A job always crosses a pickle boundary, even to a thread here, so it runs the same way in the worker
-        process that `serve` uses (bot.worker) as on the threads the tests and the demo use.
-        """
-        if isinstance(self.background, JobQueue):
-            self.background.put(job, name)  # another process, with its own client and deps
-            return
-        copy = pickle.loads(pickle.dumps(job))
-        if self.background is None:
-            run_job(copy, client, self, name)
-        else:
-            self.background.submit(run_job, copy, client, self, name)
+    def hand_over_in(self, session: Session, job: Job, body: dict) -> None:
+        """Record `job` in the outbox inside the caller's transaction: it is kept, and done, only if that
+        transaction commits (a form's saved words and the posting of them go together)."""
+        job_id = self._record(session, job, body)
+        if job_id is not None and self.jobs is not None:
+            jobs = self.jobs
+            event.listen(session, "after_commit", lambda _: jobs.notify(job_id), once=True)
+
+    def _record(self, session: Session, job: Job, body: dict) -> int | None:
+        name = job_name(job.work)
+        return jobs_store.add_job(
+            session,
+            team_id=team_of(body),
+            name=name,
+            key=f"{name}:{request_id(body)}",
+            args=list(job.args),
+            now=dt.datetime.now(dt.UTC),  # the outbox runs on the real clock, whatever clock features see
+        )
 
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()
@@ -63,30 +85,49 @@ class Deps:
 
 @dataclass(frozen=True)
 class Job:
-    """The slow part of a handler's work, handed back to run after acknowledging (saving, posting).
+    """The slow part of a handler's work (saving, posting), recorded in the outbox before Slack is answered and
+    done after, by a job runner (bot.jobs), in this process or another.
 
-    `work` is a module-level function called as work(client, deps, *args), and `args` are plain data (Slack's
-    payload, ids, cards; answer the person with respond_to(payload)): so a job can be pickled and run in
-    another process, with that process's own Slack client and database sessions.
+    `work` is a module-level function marked @after_ack (handlers.jobs), called as work(run, *args); `args` are
+    plain JSON data (Slack's payload, ids, words), so a job can wait in the database. `not_saved` is how to
+    answer Slack if the job can't be recorded (the arguments for `ack`, e.g. the person's words given back);
+    by default a short apology.
     """
 
     work: Callable[..., object]  # what it returns is not used
     args: tuple = ()
+    not_saved: dict | None = None
+
+
+def after_ack(work: F) -> F:
+    """Mark a module-level function as a job function: only marked functions are ever run from the outbox."""
+    setattr(work, JOB_MARK, True)
+    return work
+
+
+def job_name(work: Callable[..., object]) -> str:
+    if not getattr(work, JOB_MARK, False) or "<" in work.__qualname__:
+        raise ValueError(f"{work.__qualname__} is not a job function: mark it with @after_ack")
+    return f"{work.__module__}:{work.__qualname__}"
 
 
 @runtime_checkable
 class JobQueue(Protocol):
-    """Somewhere else to run jobs: bot.worker.WorkerProcess, a process of its own."""
+    """What is told of each job recorded: a runner here (bot.jobs.JobRunner) or the worker process."""
 
-    def put(self, job: Job, name: str) -> None: ...
+    def notify(self, job_id: int) -> None: ...
 
 
-def run_job(job: Job, client: WebClient, deps: Deps, name: str) -> None:
-    """Run one job; a failure is logged with its traceback (log_failure), so it never goes unseen."""
-    try:
-        job.work(client, deps, *job.args)
-    except Exception as error:
-        log_failure(f"{name} after acknowledging", error)
+def team_of(body: dict) -> str:
+    """The workspace a request from Slack belongs to."""
+    return str(
+        body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
+    )
+
+
+def request_id(body: dict) -> str:
+    """What identifies this request from Slack, so the same request queues its work once."""
+    return str(body.get("trigger_id") or body.get("event_id") or uuid.uuid4().hex)
 
 
 def log_failure(what: str, error: BaseException) -> None:
@@ -100,13 +141,15 @@ def respond_to(payload: dict) -> Respond:
 
 
 Handler = Callable[..., "Job | None"]  # handler(ack, body, respond, client, deps) -> slow work for after ack
+NOT_TAKEN = "Sorry, I couldn't take that just now, so nothing has changed. Please try again in a minute."
 
 
 def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
     """Adapt a handler to Bolt, in the one place that deals with failures and with work after acknowledging.
 
-    A handler acknowledges, and may return the slow part of its work (saving, posting) as a Job: that runs on
-    the `background` threads or worker process, so acknowledgements never queue behind earlier requests' work.
+    A handler may return the slow part of its work as a Job, without acknowledging: it is recorded in the
+    outbox first, and only then is Slack answered, so nothing acknowledged is lost if the server dies. If the
+    job can't be recorded, Slack is answered with the job's `not_saved` (or an apology) instead.
     Bolt throws away an acknowledgement whose listener raises afterwards (Slack would then see a 404), so
     errors never leave here: they are logged with the traceback, and Slack is acknowledged if it was not.
     """
@@ -119,17 +162,33 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
             if ack.response is None:
                 ack()
             return
+        if work is not None:
+            if ack.response is not None:
+                log.error("%s acknowledged before recording its work: a crash could lose it", handler.__name__)
+            try:
+                kept = deps.hand_over(work, body)
+            except Exception as error:
+                log_failure(f"recording the work of {handler.__name__}", error)
+                kept = False
+            if not kept and ack.response is None:
+                _say_not_taken(ack, body, respond, work)
+                return
         if ack.response is None:
             ack()
-        if work is None:
-            return
-        try:
-            deps.later(work, client, handler.__name__)
-        except Exception as error:
-            log_failure(f"handing over the work of {handler.__name__}", error)
 
     run.__name__ = handler.__name__
     return run
+
+
+def _say_not_taken(ack: Ack, body: dict, respond: Respond, work: Job) -> None:
+    if work.not_saved is not None:
+        ack(**work.not_saved)
+    elif "command" in body:
+        ack(text=NOT_TAKEN, response_type="ephemeral")
+    else:
+        ack()
+        if body.get("response_url"):
+            respond(text=NOT_TAKEN, response_type="ephemeral", replace_original=False)
 
 
 class OnePerKey:
@@ -151,9 +210,9 @@ class OnePerKey:
 class TalksRequest:
     """One `/talks <verb> <rest>` command, parsed, with what a verb needs to answer it."""
 
-    ack: Ack
+    ack: Callable[..., object]  # Bolt's Ack on the listener; does nothing in a job (Slack was already answered)
     command: dict
-    respond: Respond
+    respond: Callable[..., object]
     client: WebClient
     deps: Deps
     verb: str

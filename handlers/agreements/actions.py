@@ -10,30 +10,35 @@ import handlers.agreements.modals as modals
 from domain import agreements as ag
 from handlers.agreements.publishing import ask_creator, parse_number, publish_summary, read_agreement
 from handlers.blocks import section
-from handlers.context import Deps, Job, respond_to
-from handlers.publish import post_message, say
+from handlers.context import Deps, Job, after_ack, respond_to
+from handlers.jobs import JobRun
+from handlers.publish import say
 from storage import agreements as store
 from storage.agreements import Confirmation
 
 
 def handle_confirm(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
-    ack()
-    return Job(_confirm, (body,))
+    return Job(confirm, (body,))
 
 
-def _confirm(client: WebClient, deps: Deps, body: dict) -> None:
-    respond = respond_to(body)
+@after_ack
+def confirm(run: JobRun, body: dict) -> None:
+    respond, deps = respond_to(body), run.deps
     number, _, version = body["actions"][0].get("value", "").partition(":")
     user_id, team_id = body["user"]["id"], body["team"]["id"]
+    if not run.done("confirmed"):
+        with deps.sessions.begin() as session:  # the confirmation and the note that it was made commit together
+            made = store.confirm_agreement(
+                session,
+                team_id=team_id,
+                number=parse_number(number) or 0,
+                user_id=user_id,
+                version=parse_number(version) or 0,
+                now=deps.clock(),
+            )
+            run.note(session, "confirmed", made)
+    outcome = Confirmation(run.value("confirmed")) if run.value("confirmed") else None
     with deps.sessions.begin() as session:
-        outcome = store.confirm_agreement(
-            session,
-            team_id=team_id,
-            number=parse_number(number) or 0,
-            user_id=user_id,
-            version=parse_number(version) or 0,
-            now=deps.clock(),
-        )
         record = (
             store.get_agreement(session, team_id=team_id, number=parse_number(number) or 0)
             if outcome is not None
@@ -51,14 +56,14 @@ def _confirm(client: WebClient, deps: Deps, body: dict) -> None:
         intro = f"Agreement #{record.number} has changed since that message. Here is version {record.version}:"
         respond(blocks=messages.confirm_request(record, intro, deps.today()), replace_original=False)
     else:
-        publish_summary(client, deps, team_id, record.number)
+        publish_summary(run, team_id, record.number)
         thanks = f"✅ Thank you, you've confirmed agreement #{record.number}."
         if outcome is Confirmation.AGREED:
             thanks = f"✅ Thank you. Everyone has confirmed, so agreement #{record.number} is agreed."
             note = section(f"🎉 Everyone has confirmed agreement #{record.number}: it's agreed.")
             for party in record.slack_parties:
                 if party != user_id:
-                    post_message(client, party, [note], f"Agreement #{record.number} is agreed", permalink=False)
+                    run.post_once(f"agreed {party}", party, [note], f"Agreement #{record.number} is agreed")
         if (body.get("channel") or {}).get("id", "").startswith("D"):  # their request to confirm: show it's done
             respond(blocks=messages.confirmed_blocks(record, thanks, deps.today()), text=thanks, replace_original=True)
         else:

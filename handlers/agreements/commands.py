@@ -15,7 +15,8 @@ from domain import agreements as ag
 from domain import text as t
 from domain.words import HELP_WORDS
 from handlers.agreements.publishing import parse_number
-from handlers.context import Deps, Job, respond_to
+from handlers.context import Deps, Job, after_ack, respond_to
+from handlers.jobs import JobRun
 from storage import agreements as store
 
 log = logging.getLogger(__name__)
@@ -30,30 +31,30 @@ def handle_agreement_command(ack: Ack, command: dict, respond: Respond, client: 
     elif verb in HELP_WORDS:
         ack(blocks=messages.help_blocks(), response_type="ephemeral")
     elif verb == "list":
-        ack()
-        return Job(_list, (command,))
+        return Job(list_agreements, (command,))
     elif verb in ("show", "export"):
         number = parse_number(words[1] if len(words) > 1 else "")
         if number is None:
             example = f"For example `/agreement {verb} 3`. `/agreement list` shows yours."
             ack(text=f"Which agreement? {example}", response_type="ephemeral")
             return None
-        ack()
-        return Job(_show_or_export, (verb, number, command))
+        return Job(show_or_export, (verb, number, command))
     else:
         ack(text=messages.usage_text(verb), response_type="ephemeral")
     return None
 
 
-def _list(client: WebClient, deps: Deps, command: dict) -> None:
+@after_ack
+def list_agreements(run: JobRun, command: dict) -> None:
     respond = respond_to(command)
-    with deps.sessions.begin() as session:
+    with run.deps.sessions.begin() as session:
         mine = store.list_party_agreements(session, team_id=command["team_id"], user_id=command["user_id"])
-    respond(blocks=messages.list_blocks(mine, deps.today()), response_type="ephemeral")
+    respond(blocks=messages.list_blocks(mine, run.deps.today()), response_type="ephemeral")
 
 
-def _show_or_export(client: WebClient, deps: Deps, verb: str, number: int, command: dict) -> None:
-    respond = respond_to(command)
+@after_ack
+def show_or_export(run: JobRun, verb: str, number: int, command: dict) -> None:
+    respond, deps = respond_to(command), run.deps
     with deps.sessions.begin() as session:
         record = store.get_agreement(session, team_id=command["team_id"], number=number, versions=True)
     if record is None:
@@ -65,10 +66,14 @@ def _show_or_export(client: WebClient, deps: Deps, verb: str, number: int, comma
         shown = messages.show_blocks(record, command["user_id"], deps.today(), deps.tz)
         respond(blocks=shown, response_type="ephemeral")
     else:
-        _export(record, command["user_id"], respond, client, deps)
+        _export(run, record, command["user_id"], respond)
 
 
-def _export(record: ag.AgreementRecord, user_id: str, respond: Respond, client: WebClient, deps: Deps) -> None:
+def _export(run: JobRun, record: ag.AgreementRecord, user_id: str, respond: Respond) -> None:
+    """Send the agreement as a Markdown document to the person's direct messages, once."""
+    client, deps = run.client, run.deps
+    if run.done("sent"):
+        return
     people = [*record.slack_parties, *(v.changed_by for v in record.versions), *(r.recorded_by for r in record.reviews)]
     names = {person: name for person in dict.fromkeys(people) if (name := _display_name(client, person))}
     document = ag.export_markdown(record, names, today=deps.today(), tz=deps.tz)
@@ -80,6 +85,8 @@ def _export(record: ag.AgreementRecord, user_id: str, respond: Respond, client: 
             filename=f"agreement-{record.number}.md",
             title=f"Agreement #{record.number}: {t.shorten(record.title, 100)}",
         )
+        with deps.sessions.begin() as session:
+            run.note(session, "sent")
     except (SlackApiError, SlackClientError, OSError) as error:
         log.warning("could not send agreement %s to %s: %s", record.number, user_id, error)
         respond(

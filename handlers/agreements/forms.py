@@ -16,12 +16,12 @@ import handlers.agreements.modals as modals
 from domain import agreements as ag
 from domain.words import mentions
 from handlers import forms
-from handlers.agreements.publishing import ask_to_confirm, publish_summary
+from handlers.agreements.publishing import ask_to_confirm, publish, publish_summary
 from handlers.blocks import section
-from handlers.context import Deps, Job
+from handlers.context import Deps, Job, after_ack
 from handlers.ids import Block, responsibility_block
+from handlers.jobs import JobRun
 from handlers.metadata import METADATA_CHARS, from_metadata, to_metadata
-from handlers.publish import post_message
 from storage import agreements as store
 
 NOT_SAVED = "Sorry, I couldn't save this just now. Your words are still here: please try again in a minute."
@@ -67,7 +67,7 @@ def handle_parties_submission(ack: Ack, body: dict, respond: Respond, client: We
     ack(response_action="update", view=modals.details_modal(step, deps.today()))
 
 
-def handle_details_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
+def handle_details_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     view = body["view"]
     step = from_metadata(modals.PartiesStep, view.get("private_metadata"))
     if step is None:
@@ -91,18 +91,19 @@ def handle_details_submission(ack: Ack, body: dict, respond: Respond, client: We
                 terms=terms,
                 now=deps.clock(),
             ).number
+            deps.hand_over_in(session, Job(announce, (team_id, number, user_id)), body)
     except SQLAlchemyError:
         ack(response_action="errors", errors={Block.RECOGNITION: NOT_SAVED})
         raise
     ack()
-    return Job(_announce, (team_id, number, user_id))
 
 
-def _announce(client: WebClient, deps: Deps, team_id: str, number: int, user_id: str) -> None:
+@after_ack
+def announce(run: JobRun, team_id: str, number: int, user_id: str) -> None:
     """Post the new agreement's summary, ask the other Slack parties to confirm, and tell its writer."""
-    record, posted = publish_summary(client, deps, team_id, number)
+    record, posted = publish_summary(run, team_id, number)
     others = [u for u in record.waiting_for if u != user_id]
-    ask_to_confirm(client, deps, record, others, messages.written_intro(user_id))
+    ask_to_confirm(run, record, others, messages.written_intro(user_id))
     where = (
         f"posted in <#{record.channel_id}>" if posted else f"saved, but I couldn't post it in <#{record.channel_id}>"
     )
@@ -113,13 +114,13 @@ def _announce(client: WebClient, deps: Deps, team_id: str, number: int, user_id:
         said += "it's a draft until they do."
     if not posted:
         said += " If the channel is private, type `/invite @Programme Talks` there; I'll post it when anything changes."
-    post_message(client, user_id, [section(said)], f"Agreement #{number} saved", permalink=False)
+    run.post_once("told writer", user_id, [section(said)], f"Agreement #{number} saved")
 
 
 # ---- proposing a change -------------------------------------------------------------------------------------
 
 
-def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
+def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     view = body["view"]
     ref = from_metadata(modals.AgreementRef, view.get("private_metadata"))
     user_id, team_id = body["user"]["id"], body["team"]["id"]
@@ -149,26 +150,27 @@ def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: Web
                         note=note,
                         now=deps.clock(),
                     )
+                    deps.hand_over_in(session, Job(announce_change, (team_id, ref.number, user_id, note)), body)
     except SQLAlchemyError:
         ack(response_action="errors", errors={Block.CHANGE_NOTE: NOT_SAVED})
         raise
     if errors or ref is None:
         ack(response_action="errors", errors=_block_errors(errors))
-        return None
+        return
     ack()
-    return Job(_announce_change, (team_id, ref.number, user_id, note))
 
 
-def _announce_change(client: WebClient, deps: Deps, team_id: str, number: int, user_id: str, note: str) -> None:
-    record, _ = publish_summary(client, deps, team_id, number)
+@after_ack
+def announce_change(run: JobRun, team_id: str, number: int, user_id: str, note: str) -> None:
+    record, _ = publish_summary(run, team_id, number)
     waiting = [u for u in record.waiting_for if u != user_id]
-    ask_to_confirm(client, deps, record, waiting, messages.change_intro(record, user_id, note))
+    ask_to_confirm(run, record, waiting, messages.change_intro(record, user_id, note))
 
 
 # ---- recording a review -------------------------------------------------------------------------------------
 
 
-def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
+def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     view = body["view"]
     ref = from_metadata(modals.AgreementRef, view.get("private_metadata"))
     user_id, team_id = body["user"]["id"], body["team"]["id"]
@@ -205,14 +207,14 @@ def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: Web
                     user_id=user_id,
                     now=deps.clock(),
                 )
+                deps.hand_over_in(session, Job(publish, (team_id, ref.number)), body)
     except SQLAlchemyError:
         ack(response_action="errors", errors={Block.ACHIEVED: NOT_SAVED})
         raise
     if errors or ref is None:
         ack(response_action="errors", errors=_block_errors(errors))
-        return None
+        return
     ack()
-    return Job(publish_summary, (team_id, ref.number))
 
 
 # ---- reading forms ------------------------------------------------------------------------------------------

@@ -3,22 +3,28 @@ and direct messages asking parties to confirm. Also reading the agreement a butt
 
 from __future__ import annotations
 
-from slack_sdk import WebClient
-
 import handlers.agreements.messages as messages
 from domain import agreements as ag
-from handlers.context import Deps
-from handlers.publish import Posted, post_message, update_message
+from handlers.context import Deps, after_ack
+from handlers.jobs import JobRun
+from handlers.publish import Posted, update_message
 from storage import agreements as store
 
 
-def publish_summary(client: WebClient, deps: Deps, team_id: str, number: int) -> tuple[ag.AgreementRecord, bool]:
+@after_ack
+def publish(run: JobRun, team_id: str, number: int) -> None:
+    """A job: bring the agreement's summary up to date."""
+    publish_summary(run, team_id, number)
+
+
+def publish_summary(run: JobRun, team_id: str, number: int) -> tuple[ag.AgreementRecord, bool]:
     """Bring the channel's summary up to date: update it, or post it if it never was or has been deleted.
     Returns the agreement and whether its summary is now in the channel.
 
     One agreement's summary is published by one thread at a time, so two parties confirming at the same
     moment never post it twice; each publishes what the database holds once it has its turn.
     """
+    client, deps = run.client, run.deps
     with deps.one_at_a_time.hold(("agreement summary", team_id, number)):
         with deps.sessions.begin() as session:
             record = store.get_agreement(session, team_id=team_id, number=number)
@@ -29,7 +35,10 @@ def publish_summary(client: WebClient, deps: Deps, team_id: str, number: int) ->
             problem = update_message(client, record.channel_id, record.message_ts, blocks, text)
             if problem is None or problem.error != "message_not_found":
                 return record, problem is None
-        result = post_message(client, record.channel_id, blocks, text)  # first time, or its summary was deleted
+        # The first time, or its summary was deleted: once for this job, however many times it runs.
+        result = run.post_once(
+            f"summary {record.message_ts or 'first'}", record.channel_id, blocks, text, permalink=True
+        )
         if not isinstance(result, Posted):
             return record, False
         with deps.sessions.begin() as session:
@@ -39,11 +48,11 @@ def publish_summary(client: WebClient, deps: Deps, team_id: str, number: int) ->
         return record, True
 
 
-def ask_to_confirm(client: WebClient, deps: Deps, record: ag.AgreementRecord, user_ids: list[str], intro: str) -> None:
-    """Ask each of these parties, by direct message, to confirm the current version."""
-    message = messages.confirm_request(record, intro, deps.today())
+def ask_to_confirm(run: JobRun, record: ag.AgreementRecord, user_ids: list[str], intro: str) -> None:
+    """Ask each of these parties, by direct message, to confirm the current version (once each)."""
+    message = messages.confirm_request(record, intro, run.deps.today())
     for user_id in user_ids:
-        post_message(client, user_id, message, f"Please confirm agreement #{record.number}", permalink=False)
+        run.post_once(f"asked {user_id}", user_id, message, f"Please confirm agreement #{record.number}")
 
 
 def read_agreement(deps: Deps, team_id: str, number: str) -> ag.AgreementRecord | None:

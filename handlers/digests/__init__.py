@@ -7,14 +7,14 @@ The scheduler (bot.delivery) composes and posts digests with handlers.digests.bl
 from __future__ import annotations
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
 from domain import text as t
 from domain.schedule import Schedule, ScheduleError, next_run, parse_schedule
 from handlers.blocks import section
-from handlers.context import Deps, Job, TalksRequest, TalksVerb, respond_to
+from handlers.context import Deps, Job, TalksRequest, TalksVerb, after_ack, respond_to
+from handlers.jobs import JobRun, talks_request
 from handlers.permissions import refusal
-from handlers.publish import NotPosted, post_message
+from handlers.publish import NotPosted
 from storage import subscriptions as subs
 
 EXAMPLE = "`/talks digest here weekly mon 09:00`"
@@ -27,39 +27,44 @@ def register(app: App, deps: Deps) -> None:
 def handle_digest(request: TalksRequest) -> Job | None:
     words = request.rest.split(maxsplit=1)
     action = words[0].lower() if words else ""
+    if action in ("here", "off", "stop", "now"):
+        return Job(change_digest, (request.command, action, words[1] if len(words) > 1 else ""))
+    if action == "preview":
+        return Job(preview, (request.command,))
     request.ack()
     if action in ("", "status", "schedule"):
         _show(request)
-    elif action not in ("here", "off", "stop", "preview", "now"):
+    else:
         request.say(
             f"I don't know `/talks digest {t.escape(action)}`. Try {EXAMPLE}, `/talks digest daily 08:30`, "
             "`/talks digest off`, `/talks digest preview` or `/talks digest now`."
         )
-    elif action == "preview":
-        return Job(_preview, (request.command,))
-    elif why := refusal(request, "change a channel's digest", champions_may=True):
-        request.say(why)
-    elif action == "here":
-        _subscribe(request, words[1] if len(words) > 1 else "")
-    elif action in ("off", "stop"):
-        _unsubscribe(request)
-    else:
-        return Job(_post_now, (request.command,))
     return None
 
 
-def _preview(client: WebClient, deps: Deps, command: dict) -> None:
-    """The digest this channel would get now, shown only to the person who asked (after acknowledging)."""
+@after_ack
+def preview(run: JobRun, command: dict) -> None:
+    """The digest this channel would get now, shown only to the person who asked."""
+    deps = run.deps
     assert deps.digests is not None, "create_app hands every process a digest desk"
     shown = deps.digests.preview(command["team_id"], command["channel_id"], deps.clock())
     respond_to(command)(blocks=shown, response_type="ephemeral")
 
 
-def _post_now(client: WebClient, deps: Deps, command: dict) -> None:
-    """Post this channel's digest now, after acknowledging, and tell the person who asked how it went."""
-    assert deps.digests is not None, "create_app hands every process a digest desk"
-    said = deps.digests.post_now(command["team_id"], command["channel_id"], deps.clock())
-    respond_to(command)(text=said, response_type="ephemeral")
+@after_ack
+def change_digest(run: JobRun, command: dict, action: str, words: str) -> None:
+    """Start, stop or post a channel's digest, once the person who asked is known to be allowed."""
+    request = talks_request(run, command)
+    if why := refusal(request, "change a channel's digest", champions_may=True):
+        request.say(why)
+    elif action == "here":
+        _subscribe(run, request, words)
+    elif action in ("off", "stop"):
+        _unsubscribe(request)
+    else:
+        assert run.deps.digests is not None, "create_app hands every process a digest desk"
+        said = run.deps.digests.post_now(request.team_id, _channel(request), run.deps.clock())
+        request.say(said)
 
 
 def _channel(request: TalksRequest) -> str:
@@ -90,7 +95,7 @@ def _show(request: TalksRequest) -> None:
     )
 
 
-def _subscribe(request: TalksRequest, words: str) -> None:
+def _subscribe(run: JobRun, request: TalksRequest, words: str) -> None:
     try:
         schedule = parse_schedule(words)
     except ScheduleError as error:
@@ -109,7 +114,7 @@ def _subscribe(request: TalksRequest, words: str) -> None:
         f"📬 <@{request.user_id}> set up the Programme Talks digest here: {schedule.describe()}. It gathers "
         "leaders' highlights, new practice and open requests for collaboration."
     )
-    posted = post_message(request.client, _channel(request), [announcement], "Programme Talks digest set up")
+    posted = run.post_once("announced", _channel(request), [announcement], "Programme Talks digest set up")
     warning = ""
     if isinstance(posted, NotPosted):
         warning = f"\n⚠️ But I can't post here yet: {posted.reason}."

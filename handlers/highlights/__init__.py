@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain import text as t
-from handlers.context import Deps, TalksRequest, TalksVerb, listener
+from handlers.context import Deps, Job, TalksRequest, TalksVerb, after_ack, listener
 from handlers.ids import SlackEvent
+from handlers.jobs import JobRun, talks_request
 from handlers.permissions import refusal
 from storage import reactions as rx
 from storage import roles as rq
@@ -122,7 +123,7 @@ def _apply_once(body: dict, deps: Deps, reaction: MessageReaction, apply: Callab
         log.info("skipped event %s: it clashed with a change made at the same moment", event_id)
 
 
-def _highlight_emoji(request: TalksRequest) -> None:
+def _highlight_emoji(request: TalksRequest) -> Job | None:
     if not request.rest:
         request.ack()
         with request.deps.sessions.begin() as session:
@@ -131,7 +132,7 @@ def _highlight_emoji(request: TalksRequest) -> None:
             f"Leaders highlight a share by reacting to it with :{current}: (`{current}`). Workspace owners, admins "
             "and champions can change it, for example: `/talks highlight-emoji star2`."
         )
-        return
+        return None
     emoji = t.emoji_name(request.rest)
     if emoji is None:
         request.ack(
@@ -142,15 +143,23 @@ def _highlight_emoji(request: TalksRequest) -> None:
             ),
             response_type="ephemeral",
         )
-        return
-    request.ack()
+        return None
+    return Job(choose_highlight_emoji, (request.command, emoji))
+
+
+@after_ack
+def choose_highlight_emoji(run: JobRun, command: dict, emoji: str) -> None:
+    request = talks_request(run, command)
     if why := refusal(request, "choose the highlight emoji", champions_may=True):
         request.say(why)
         return
-    with request.deps.sessions.begin() as session:
-        before = ws.get_highlight_emoji(session, team_id=request.team_id)
-        if before != emoji:
-            ws.set_highlight_emoji(session, team_id=request.team_id, emoji=emoji, now=request.deps.clock())
+    if not run.done("chosen"):
+        with request.deps.sessions.begin() as session:
+            was = ws.get_highlight_emoji(session, team_id=request.team_id)
+            if was != emoji:
+                ws.set_highlight_emoji(session, team_id=request.team_id, emoji=emoji, now=request.deps.clock())
+            run.note(session, "chosen", was)
+    before = run.value("chosen")
     if before == emoji:
         request.say(f"The highlight emoji is already :{emoji}:, so nothing has changed.")
         return

@@ -17,10 +17,11 @@ from domain import text as t
 from domain.meetups import MeetupCard, MeetupForm
 from domain.words import HELP_WORDS
 from handlers import forms
-from handlers.context import Deps, Job, respond_to
+from handlers.context import Deps, Job, after_ack, respond_to
 from handlers.ids import Block
+from handlers.jobs import JobRun
 from handlers.metadata import ModalContext, from_metadata, to_metadata
-from handlers.publish import NotPosted, Posted, post_message, update_message
+from handlers.publish import NotPosted, Posted, update_message
 from storage import meetups as ms
 from storage.meetups import MeetupCopy
 
@@ -56,7 +57,7 @@ def _unique(items: Iterable[str] | None, *, leave_out: str | None) -> list[str]:
     return [item for item in dict.fromkeys(items or ()) if item and item != leave_out]
 
 
-def handle_meetup_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
+def handle_meetup_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     view = body["view"]
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     form = MeetupForm(
@@ -83,10 +84,10 @@ def handle_meetup_submission(ack: Ack, body: dict, respond: Respond, client: Web
         errors[Block.INVITE_CHANNELS] = f"Please choose up to {mb.MAX_INVITED_CHANNELS} channels."
     if errors or draft is None or not channel_id:  # no channel_id is one of the errors
         ack(response_action="errors", errors=errors)
-        return None
+        return
     try:
         with deps.sessions.begin() as session:
-            card, copies = ms.add_meetup(
+            card, _ = ms.add_meetup(
                 session,
                 team_id=team_id,
                 created_by=user_id,
@@ -99,31 +100,37 @@ def handle_meetup_submission(ack: Ack, body: dict, respond: Respond, client: Web
                 invited_users=people,
                 now=now,
             )
+            deps.hand_over_in(session, Job(send_out, (team_id, card.id)), body)
     except SQLAlchemyError:
         ack(response_action="errors", errors={Block.MEETUP_TITLE: NOT_SAVED})
         raise
     ack()
-    return Job(_send_out, (card, copies, team_id))
 
 
-def _send_out(client: WebClient, deps: Deps, card: MeetupCard, copies: list[MeetupCopy], team_id: str) -> None:
-    """Post every copy, remember where each went, catch up with any answers given meanwhile, and tell its maker."""
-    results = [
-        (
-            copy,
-            post_message(
-                client,
-                copy.channel_id,
-                mb.meetup_message(card, deps.tz, invited=copy.invited_user is not None),
-                mb.meetup_text(card, deps.tz),
-                permalink=copy.invited_user is None,
-            ),
-        )
-        for copy in copies
-    ]
+@after_ack
+def send_out(run: JobRun, team_id: str, meetup_id: int) -> None:
+    """Post every copy once, remember where each went, catch up with any answers given meanwhile, and tell its
+    maker."""
+    deps = run.deps
     with deps.sessions.begin() as session:
-        for copy, result in results:
-            if isinstance(result, Posted):
+        card = ms.get_meetup(session, team_id=team_id, meetup_id=meetup_id)
+        copies = ms.list_meetup_copies(session, team_id=team_id, meetup_id=meetup_id)
+    if card is None:
+        return  # deleted meanwhile
+    results: list[tuple[MeetupCopy, Posted | NotPosted]] = []
+    for copy in copies:
+        if copy.message_ts:  # posted by an earlier try of this job
+            results.append((copy, Posted(channel_id=copy.channel_id, ts=copy.message_ts, permalink=None)))
+            continue
+        result = run.post_once(
+            f"copy {copy.id}",
+            copy.channel_id,
+            mb.meetup_message(card, deps.tz, invited=copy.invited_user is not None),
+            mb.meetup_text(card, deps.tz),
+            permalink=copy.invited_user is None,
+        )
+        if isinstance(result, Posted):
+            with deps.sessions.begin() as session:
                 ms.record_meetup_copy(
                     session,
                     team_id=team_id,
@@ -132,7 +139,8 @@ def _send_out(client: WebClient, deps: Deps, card: MeetupCard, copies: list[Meet
                     ts=result.ts,
                     permalink=result.permalink,
                 )
-    _refresh(client, deps, team_id=team_id, meetup_id=card.id, shown=card)
+        results.append((copy, result))
+    _refresh(run, team_id=team_id, meetup_id=card.id, shown=card)
     channels = [(copy, result) for copy, result in results if copy.invited_user is None]
     posted = [copy.channel_id for copy, result in channels if isinstance(result, Posted)]
     note = mb.posted_note(
@@ -142,70 +150,79 @@ def _send_out(client: WebClient, deps: Deps, card: MeetupCard, copies: list[Meet
         invited=sum(1 for c, r in results if c.invited_user and isinstance(r, Posted)),
         not_invited=sum(1 for c, r in results if c.invited_user and isinstance(r, NotPosted)),
     )
-    _tell(client, card.created_by, card.channel_id if card.channel_id in posted else None, note)
+    _tell(run, card.created_by, card.channel_id if card.channel_id in posted else None, note)
 
 
-def _tell(client: WebClient, user_id: str, channel_id: str | None, note: list) -> None:
+def _tell(run: JobRun, user_id: str, channel_id: str | None, note: list) -> None:
     """Tell someone, only them: in the channel if there is one to tell them in, else by direct message."""
     text = "Your event is posted"
     if channel_id:
         try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, blocks=note, text=text)
+            run.client.chat_postEphemeral(channel=channel_id, user=user_id, blocks=note, text=text)
             return
         except (SlackApiError, SlackClientError, OSError):
             pass  # they may have left the channel: tell them directly instead
-    post_message(client, user_id, note, text, permalink=False)
+    run.post_once("told maker", user_id, note, text)
 
 
 # ---- answers -----------------------------------------------------------------------------------------------
 
 
 def handle_going(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
-    ack()
-    return Job(_answer, (body, mt.GOING))
+    return Job(answer, (body, mt.GOING))
 
 
 def handle_interested(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
-    ack()
-    return Job(_answer, (body, mt.INTERESTED))
+    return Job(answer, (body, mt.INTERESTED))
 
 
-def _answer(client: WebClient, deps: Deps, body: dict, clicked: str) -> None:
-    """Store an answer, tell whoever gave it, and show the new counts everywhere (after acknowledging)."""
-    respond = respond_to(body)
+@after_ack
+def answer(run: JobRun, body: dict, clicked: str) -> None:
+    """Store an answer (once: a click toggles, so doing it twice would take it back), tell whoever gave it, and
+    show the new counts everywhere."""
+    respond, deps = respond_to(body), run.deps
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     raw = str(body["actions"][0].get("value") or "")
-    now, note, card = deps.clock(), mb.GONE_NOTE, None
+    now = deps.clock()
+    meetup_id = int(raw) if raw.isdigit() else 0
 
     def choose(current: str | None) -> str | None:
         return mt.rsvp_change(current, clicked).after
 
-    meetup_id = int(raw) if raw.isdigit() else 0
-    with deps.sessions.begin() as session:
-        meetup = ms.get_meetup(session, team_id=team_id, meetup_id=meetup_id)
-        changed = meetup is not None and not mt.has_started(meetup.starts_at, now)
-        if meetup is not None and not changed:
-            note = mb.started_note(meetup.title)
-        elif changed:
-            before = ms.save_answer(
-                session, team_id=team_id, meetup_id=meetup_id, user_id=user_id, answer=choose, now=now
+    if not run.done("answered"):
+        with deps.sessions.begin() as session:  # the answer and the note that it was given commit together
+            meetup = ms.get_meetup(session, team_id=team_id, meetup_id=meetup_id)
+            open_ = meetup is not None and not mt.has_started(meetup.starts_at, now)
+            before = (
+                ms.save_answer(session, team_id=team_id, meetup_id=meetup_id, user_id=user_id, answer=choose, now=now)
+                if open_
+                else None
             )
-            change = mt.rsvp_change(before, clicked)
-            card = ms.get_meetup(session, team_id=team_id, meetup_id=meetup_id)
-            assert card is not None  # read in this transaction, a moment ago
-            reminder_coming = now < mt.reminder_moment(card.starts_at, deps.tz)
-            note = mb.answer_note(card, change, deps.tz, reminder_coming=reminder_coming)
+            run.note(session, "answered", {"open": open_, "before": before})
+    outcome = run.value("answered")
+    with deps.sessions.begin() as session:
+        card = ms.get_meetup(session, team_id=team_id, meetup_id=meetup_id)
+    if card is None:
+        note = mb.GONE_NOTE
+    elif not outcome["open"]:
+        note = mb.started_note(card.title)
+    else:
+        reminder_coming = now < mt.reminder_moment(card.starts_at, deps.tz)
+        note = mb.answer_note(
+            card, mt.rsvp_change(outcome["before"], clicked), deps.tz, reminder_coming=reminder_coming
+        )
     respond(text=note, response_type="ephemeral", replace_original=False)
-    if changed and card is not None:
-        _refresh(client, deps, team_id=team_id, meetup_id=card.id, shown=None)
+    if card is not None and outcome["open"]:
+        _refresh(run, team_id=team_id, meetup_id=card.id, shown=None)
 
 
-def _refresh(client: WebClient, deps: Deps, *, team_id: str, meetup_id: int, shown: MeetupCard | None) -> None:
+def _refresh(run: JobRun, *, team_id: str, meetup_id: int, shown: MeetupCard | None) -> None:
     """Bring every message showing the meetup up to date with the answers stored, unless they already show them.
 
     Answers given at the same moment can finish in either order, so after updating, the answers are read again
     and, if they changed meanwhile, shown again: whoever updates last has just read the latest answers.
     """
+    client, deps = run.client, run.deps
     for _ in range(REFRESHES):
         with deps.sessions.begin() as session:
             card = ms.get_meetup(session, team_id=team_id, meetup_id=meetup_id)

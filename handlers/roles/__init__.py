@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from domain import text as t
 from domain.words import TWO_QUESTIONS, mentions
 from handlers.blocks import section
-from handlers.context import Deps, TalksRequest, TalksVerb
+from handlers.context import Deps, Job, TalksRequest, TalksVerb, after_ack
+from handlers.jobs import JobRun, talks_request
 from handlers.permissions import ADMINS, ADMINS_AND_CHAMPIONS, refusal
+from handlers.publish import Posted
 from storage import roles as rq
 from storage import workspaces as ws
 from storage.roles import RoleName
@@ -73,26 +74,25 @@ def _usage(role: _Role, typed: str) -> str:
     )
 
 
-def _champion(request: TalksRequest) -> None:
-    _appoint_or_remove(request, CHAMPION)
+def _champion(request: TalksRequest) -> Job | None:
+    return _appoint_or_remove(request, CHAMPION)
 
 
-def _leader(request: TalksRequest) -> None:
-    _appoint_or_remove(request, LEADER)
+def _leader(request: TalksRequest) -> Job | None:
+    return _appoint_or_remove(request, LEADER)
 
 
-def _champions(request: TalksRequest) -> None:
-    _list_or_manage(request, CHAMPION)
+def _champions(request: TalksRequest) -> Job | None:
+    return _list_or_manage(request, CHAMPION)
 
 
-def _leaders(request: TalksRequest) -> None:
-    _list_or_manage(request, LEADER)
+def _leaders(request: TalksRequest) -> Job | None:
+    return _list_or_manage(request, LEADER)
 
 
-def _list_or_manage(request: TalksRequest, role: _Role) -> None:
+def _list_or_manage(request: TalksRequest, role: _Role) -> Job | None:
     if request.rest:  # "/talks leaders @ann @ben": they meant to appoint
-        _appoint_or_remove(request, role)
-        return
+        return _appoint_or_remove(request, role)
     request.ack()
     with request.deps.sessions.begin() as session:
         holders = rq.list_roles(session, team_id=request.team_id, role=role.name)
@@ -102,12 +102,13 @@ def _list_or_manage(request: TalksRequest, role: _Role) -> None:
             f"There are no {role.plural} yet. {role.appointers.capitalize()} can appoint one with "
             f"`/talks {role.name} @name`."
         )
-        return
+        return None
     how = f" They highlight shares by reacting with :{emoji}:." if role is LEADER else ""
     request.say(f"{role.plural.capitalize()} in Programme Talks: {mentions(holders)}.{how}")
+    return None
 
 
-def _appoint_or_remove(request: TalksRequest, role: _Role) -> None:
+def _appoint_or_remove(request: TalksRequest, role: _Role) -> Job | None:
     words = request.rest.split(maxsplit=1)
     first = words[0].lower() if words else ""
     remove = first in _REMOVE_WORDS
@@ -115,34 +116,44 @@ def _appoint_or_remove(request: TalksRequest, role: _Role) -> None:
     user_ids = t.parse_people(typed)
     if user_ids is None:
         request.ack(text=_usage(role, typed), response_type="ephemeral")
-        return
-    request.ack()
+        return None
+    return Job(change_roles, (request.command, role.name, list(user_ids), remove))
+
+
+@after_ack
+def change_roles(run: JobRun, command: dict, role_name: str, user_ids: list[str], remove: bool) -> None:
+    """Appoint or stand down, once the person who asked is known to be allowed (Slack's users.info)."""
+    request, role = talks_request(run, command), CHAMPION if role_name == CHAMPION.name else LEADER
     if why := refusal(request, f"appoint or remove {role.plural}", champions_may=role.champions_may):
         request.say(why)
         return
     if remove:
-        _remove(request, role, user_ids)
+        _remove(run, request, role, user_ids)
     else:
-        _appoint(request, role, user_ids)
+        _appoint(run, request, role, user_ids)
 
 
-def _appoint(request: TalksRequest, role: _Role, user_ids: tuple[str, ...]) -> None:
+def _appoint(run: JobRun, request: TalksRequest, role: _Role, user_ids: list[str]) -> None:
     deps = request.deps
+    if not run.done("added"):
+        with deps.sessions.begin() as session:  # the appointments and the note of them commit together
+            made = [
+                user_id
+                for user_id in user_ids
+                if rq.add_role(
+                    session,
+                    team_id=request.team_id,
+                    user_id=user_id,
+                    role=role.name,
+                    appointed_by=request.user_id,
+                    now=deps.clock(),
+                )
+            ]
+            run.note(session, "added", made)
+    added: list[str] = run.value("added")
     with deps.sessions.begin() as session:
-        added = [
-            user_id
-            for user_id in user_ids
-            if rq.add_role(
-                session,
-                team_id=request.team_id,
-                user_id=user_id,
-                role=role.name,
-                appointed_by=request.user_id,
-                now=deps.clock(),
-            )
-        ]
         emoji = ws.get_highlight_emoji(session, team_id=request.team_id)
-    told = [user_id for user_id in added if _welcome(request, role, user_id, emoji)]
+    told = [user_id for user_id in added if _welcome(run, request, role, user_id, emoji)]
     said = []
     if added:
         are = f"is now a {role.name}" if len(added) == 1 else f"are now {role.plural}"
@@ -157,13 +168,16 @@ def _appoint(request: TalksRequest, role: _Role, user_ids: tuple[str, ...]) -> N
     request.say(" ".join(said))
 
 
-def _remove(request: TalksRequest, role: _Role, user_ids: tuple[str, ...]) -> None:
-    with request.deps.sessions.begin() as session:
-        removed = [
-            user_id
-            for user_id in user_ids
-            if rq.remove_role(session, team_id=request.team_id, user_id=user_id, role=role.name)
-        ]
+def _remove(run: JobRun, request: TalksRequest, role: _Role, user_ids: list[str]) -> None:
+    if not run.done("removed"):
+        with request.deps.sessions.begin() as session:
+            made = [
+                user_id
+                for user_id in user_ids
+                if rq.remove_role(session, team_id=request.team_id, user_id=user_id, role=role.name)
+            ]
+            run.note(session, "removed", made)
+    removed: list[str] = run.value("removed")
     said = []
     if removed:
         said.append(f"✅ {mentions(removed)} {'is' if len(removed) == 1 else 'are'} no longer {_a(role, removed)}.")
@@ -177,18 +191,11 @@ def _a(role: _Role, user_ids: Sequence[str]) -> str:
     return f"a {role.name}" if len(user_ids) == 1 else role.plural
 
 
-def _welcome(request: TalksRequest, role: _Role, user_id: str, emoji: str) -> bool:
-    """Tell someone by direct message that they now hold a role; False if Slack wouldn't take the message."""
+def _welcome(run: JobRun, request: TalksRequest, role: _Role, user_id: str, emoji: str) -> bool:
+    """Tell someone by direct message (once) that they now hold a role; False if Slack wouldn't take it."""
     text = welcome_text(role.name, request.user_id, emoji)
-    try:
-        request.client.chat_postMessage(
-            channel=user_id,
-            blocks=[section(text)],
-            text=f"<@{request.user_id}> made you a {role.name} in Programme Talks",
-        )
-    except (SlackApiError, SlackClientError, OSError):
-        return False
-    return True
+    said = f"<@{request.user_id}> made you a {role.name} in Programme Talks"
+    return isinstance(run.post_once(f"welcome {user_id}", user_id, [section(text)], said), Posted)
 
 
 TALKS_VERBS: dict[str, TalksVerb] = {

@@ -11,9 +11,10 @@ from slack_sdk.models.views import View
 
 import handlers.shares.blocks as blocks
 from domain import shares as checks
-from handlers.context import Deps, Job, respond_to
+from handlers.context import Deps, Job, after_ack, respond_to
+from handlers.jobs import JobRun
 from handlers.metadata import ModalContext, to_metadata
-from handlers.publish import NotPosted, Posted, ephemeral, post_message, say, update_message
+from handlers.publish import NotPosted, Posted, ephemeral, say, update_message
 from handlers.shares.posting import KINDS, post_record
 from storage import requests as rs
 from storage import shares as ss
@@ -41,38 +42,40 @@ def handle_manage_share(ack: Ack, body: dict, respond: Respond, client: WebClien
 
 
 def handle_offer_help(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
-    ack()
-    return Job(_offer_help, (body,))
+    return Job(offer_help, (body,))
 
 
-def _offer_help(client: WebClient, deps: Deps, body: dict) -> None:
+@after_ack
+def offer_help(run: JobRun, body: dict) -> None:
     respond = respond_to(body)
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     request_id = int(_first_action(body)["value"])
-    with deps.sessions.begin() as session:
-        card = rs.get_request(session, team_id=team_id, request_id=request_id)
-        refusal = checks.offer_refusal(card, user_id)
-        offered = refusal is None and rs.add_offer(
-            session, team_id=team_id, request_id=request_id, user_id=user_id, now=deps.clock()
-        )
-        if offered:
+    if not run.done("offered"):
+        with run.deps.sessions.begin() as session:  # the offer and the note that it was made commit together
             card = rs.get_request(session, team_id=team_id, request_id=request_id)
-    if refusal is not None or card is None:
-        say(respond, refusal or "That request is no longer here.")
+            refusal = checks.offer_refusal(card, user_id)
+            offered = refusal is None and rs.add_offer(
+                session, team_id=team_id, request_id=request_id, user_id=user_id, now=run.deps.clock()
+            )
+            run.note(session, "offered", {"refusal": refusal, "offered": offered})
+    outcome = run.value("offered")
+    with run.deps.sessions.begin() as session:
+        card = rs.get_request(session, team_id=team_id, request_id=request_id)
+    if outcome["refusal"] is not None or card is None:
+        say(respond, outcome["refusal"] or "That request is no longer here.")
         return
-    if not offered:
+    if not outcome["offered"]:
         say(respond, f"You've already offered to help. <@{card.requester_id}> knows, and will be in touch.")
         return
     if card.message_ts:
         update_message(
-            client, card.channel_id, card.message_ts, blocks.request_message(card), blocks.request_text(card)
+            run.client, card.channel_id, card.message_ts, blocks.request_message(card), blocks.request_text(card)
         )
-    told = post_message(
-        client,
+    told = run.post_once(
+        "told requester",
         card.requester_id,
         blocks.offer_notice(card, user_id),
         f"<@{user_id}> offered to help with your collaboration request",
-        permalink=False,
     )
     if isinstance(told, NotPosted):
         say(
@@ -85,47 +88,50 @@ def _offer_help(client: WebClient, deps: Deps, body: dict) -> None:
 
 
 def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
-    ack()
-    return Job(_resolve_request, (body,))
+    return Job(resolve_request, (body,))
 
 
-def _resolve_request(client: WebClient, deps: Deps, body: dict) -> None:
+@after_ack
+def resolve_request(run: JobRun, body: dict) -> None:
     respond = respond_to(body)
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     request_id = int(_first_action(body)["value"])
-    with deps.sessions.begin() as session:
-        card = rs.get_request(session, team_id=team_id, request_id=request_id)
-        mine = card is not None and card.requester_id == user_id
-        resolved = mine and rs.resolve_request(session, team_id=team_id, request_id=request_id, now=deps.clock())
-        if resolved:
+    if not run.done("resolved"):
+        with run.deps.sessions.begin() as session:
             card = rs.get_request(session, team_id=team_id, request_id=request_id)
+            mine = card is not None and card.requester_id == user_id
+            resolved = mine and rs.resolve_request(
+                session, team_id=team_id, request_id=request_id, now=run.deps.clock()
+            )
+            run.note(session, "resolved", {"mine": mine, "resolved": resolved})
+    outcome = run.value("resolved")
+    with run.deps.sessions.begin() as session:
+        card = rs.get_request(session, team_id=team_id, request_id=request_id)
     if card is None:
         say(respond, "That request is no longer here.")
         return
-    if not mine:
+    if not outcome["mine"]:
         say(respond, f"Only <@{card.requester_id}>, who asked, can mark this request resolved.")
         return
-    if resolved and card.message_ts:
+    if outcome["resolved"] and card.message_ts:
         update_message(
-            client, card.channel_id, card.message_ts, blocks.request_message(card), blocks.request_text(card)
+            run.client, card.channel_id, card.message_ts, blocks.request_message(card), blocks.request_text(card)
         )
-    say(
-        respond,
-        "✅ Marked resolved. Thanks for letting people know!" if resolved else "This request was already resolved.",
-    )
+    said = "✅ Marked resolved. Thanks for letting people know!"
+    say(respond, said if outcome["resolved"] else "This request was already resolved.")
 
 
 def handle_retry_post(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
-    ack()
-    return Job(_retry_post, (body,))
+    return Job(retry_post, (body,))
 
 
-def _retry_post(client: WebClient, deps: Deps, body: dict) -> None:
+@after_ack
+def retry_post(run: JobRun, body: dict) -> None:
     respond = respond_to(body)
     kind, _, raw_id = _first_action(body)["value"].partition(":")
     team_id = body["team"]["id"]
     # Failures are shown by post_record itself (a fresh ephemeral with the reason and the button again).
-    result = post_record(client, deps, KINDS[kind], team_id=team_id, record_id=int(raw_id), tell=ephemeral(respond))
+    result = post_record(run, KINDS[kind], team_id=team_id, record_id=int(raw_id), tell=ephemeral(respond))
     if result is None:
         respond(text=f"That {kind} has been deleted, so there is nothing to post.", replace_original=True)
     elif isinstance(result, Posted):

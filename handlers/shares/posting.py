@@ -1,29 +1,25 @@
 """Posting saved shares and requests: shared by the slash commands, the forms and 'Try posting again'.
 
-The order is always: save (the person's words are safe), then post, then remember where it was posted.
+The order is always: save (the person's words are safe), then post, then remember where it was posted. Each
+runs as a job (handlers.jobs), so a crash between posting and remembering never posts twice.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import handlers.shares.blocks as blocks
 from domain.records import RequestCard, ShareCard
-from handlers.context import Deps
-from handlers.publish import NotPosted, Posted, Tell, dm, post_message
+from handlers.context import after_ack
+from handlers.jobs import JobRun
+from handlers.publish import NotPosted, Posted, Tell
 from storage import requests as rs
 from storage import shares as ss
-
-log = logging.getLogger(__name__)
-
 
 Card = TypeVar("Card", bound=ShareCard | RequestCard)
 
@@ -78,32 +74,34 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (SHARE, REQUEST)}
 
 
 def post_record(
-    client: WebClient, deps: Deps, kind: Kind[Card], *, team_id: str, record_id: int, tell: Tell
+    run: JobRun, kind: Kind[Card], *, team_id: str, record_id: int, tell: Tell
 ) -> Posted | NotPosted | None:
-    """Post a saved share or request to its channel and remember where; None if it has been deleted.
+    """Post a saved share or request to its channel once and remember where; None if it has been deleted.
 
-    Something already posted is never posted again (a second "Try posting again", say): its post is returned.
+    Something already posted is never posted again (a second "Try posting again", or this job done again after
+    a crash): its post is returned.
     """
-    with deps.sessions.begin() as session:
+    with run.deps.sessions.begin() as session:
         card = kind.get(session, team_id, record_id)
     if card is None:
         return None
     if card.message_ts:
         return Posted(channel_id=card.channel_id, ts=card.message_ts, permalink=card.permalink)
     message, text = kind.message(card)
-    result = post_message(client, card.channel_id, message, text)
+    result = run.post_once("posted", card.channel_id, message, text, permalink=True)
     if isinstance(result, NotPosted):
         tell(blocks.not_posted_blocks(kind.name, record_id, result.reason))
         return result
-    try:
-        with deps.sessions.begin() as session:
-            kind.posted(session, team_id, record_id, result)
-    except SQLAlchemyError:
-        # Saved and posted; only the link between them is missing. Log it; the person sees their post.
-        log.exception("posted %s %s but could not record where", kind.name, record_id)
+    with run.deps.sessions.begin() as session:  # if this fails, the job is done again: the post is found, not repeated
+        kind.posted(session, team_id, record_id, result)
     return result
 
 
-def post_and_tell_by_dm(client: WebClient, deps: Deps, kind: str, team_id: str, record_id: int, user_id: str) -> None:
+@after_ack
+def post_and_tell_by_dm(run: JobRun, kind: str, team_id: str, record_id: int, user_id: str) -> None:
     """Post what a form saved; a person who submitted a form has no response_url, so problems go by DM."""
-    post_record(client, deps, KINDS[kind], team_id=team_id, record_id=record_id, tell=dm(client, user_id))
+
+    def tell(message: list[Block]) -> None:
+        run.post_once("told", user_id, message, "Programme Talks")
+
+    post_record(run, KINDS[kind], team_id=team_id, record_id=record_id, tell=tell)

@@ -4,6 +4,7 @@ person whose share could not be saved still has their words in the open form; po
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -14,10 +15,11 @@ import handlers.shares.blocks as blocks
 from domain import shares as checks
 from handlers import forms
 from handlers.blocks import notice_view, section
-from handlers.context import Deps, Job
+from handlers.context import Deps, Job, after_ack
 from handlers.ids import Block
+from handlers.jobs import JobRun
 from handlers.metadata import ModalContext, from_metadata
-from handlers.publish import delete_message, dm, update_message
+from handlers.publish import delete_message, update_message
 from handlers.shares.posting import REQUEST, SHARE, Kind, post_and_tell_by_dm
 from storage import requests as rs
 from storage import shares as ss
@@ -57,7 +59,7 @@ def _share_fields(view: dict) -> tuple[checks.ShareFields, dict[str, str]]:
     return fields, {SHARE_BLOCKS[field]: message for field, message in errors.items()}
 
 
-def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
+def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     view = body["view"]
     fields, errors = _share_fields(view)
     channel_id = _channel(view)
@@ -65,7 +67,7 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
         errors[Block.CHANNEL] = "Please choose a channel to post in."
     if errors or channel_id is None:
         ack(response_action="errors", errors=errors)
-        return None
+        return
     user_id, team_id = body["user"]["id"], body["team"]["id"]
 
     def add(session: Session) -> int:
@@ -82,10 +84,10 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
             link=fields.link,
         ).id
 
-    return _save_then_post(ack, deps, SHARE, body, Block.BODY, add)
+    _save_then_post(ack, deps, SHARE, body, Block.BODY, add)
 
 
-def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
+def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     view = body["view"]
     request_text, needed_by = forms.text(view, Block.REQUEST), forms.date(view, Block.NEEDED_BY)
     errors: dict[str, str] = {
@@ -97,7 +99,7 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
         errors[Block.CHANNEL] = "Please choose a channel to post in."
     if errors or channel_id is None:
         ack(response_action="errors", errors=errors)
-        return None
+        return
 
     def add(session: Session) -> int:
         return rs.add_request(
@@ -110,21 +112,24 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
             now=deps.clock(),
         ).id
 
-    return _save_then_post(ack, deps, REQUEST, body, Block.REQUEST, add)
+    _save_then_post(ack, deps, REQUEST, body, Block.REQUEST, add)
 
 
-def _save_then_post(ack: Ack, deps: Deps, kind: Kind, body: dict, field: str, add: Callable[[Session], int]) -> Job:
-    """Save what a form holds before acknowledging it (if that fails, the words stay in the form, with a note
-    at `field`), then hand back its posting; problems posting reach the person by DM (a form has no
-    response_url)."""
+def _save_then_post(
+    ack: Ack, deps: Deps, kind: Kind[Any], body: dict, field: str, add: Callable[[Session], int]
+) -> None:
+    """Save what a form holds, and the job that posts it, in one transaction before acknowledging (if that
+    fails, the words stay in the form, with a note at `field`); problems posting reach the person by DM (a
+    form has no response_url)."""
     try:
         with deps.sessions.begin() as session:
             record_id = add(session)
+            post = Job(post_and_tell_by_dm, (kind.name, body["team"]["id"], record_id, body["user"]["id"]))
+            deps.hand_over_in(session, post, body)
     except SQLAlchemyError:
         ack(response_action="errors", errors={field: NOT_SAVED})
         raise
     ack()
-    return Job(post_and_tell_by_dm, (kind.name, body["team"]["id"], record_id, body["user"]["id"]))
 
 
 def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
@@ -152,6 +157,8 @@ def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebCl
                     link=fields.link,
                 )
             )
+            if card and card.message_ts:
+                deps.hand_over_in(session, Job(show_edited_share, (team_id, share_id)), body)
     except SQLAlchemyError:
         ack(response_action="errors", errors={Block.BODY: NOT_SAVED})
         raise
@@ -159,11 +166,19 @@ def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebCl
         ack(response_action="errors", errors={Block.BODY: "This share can't be edited: it may have been deleted."})
         return
     ack()
-    if card.message_ts:
-        update_message(client, card.channel_id, card.message_ts, blocks.share_message(card), blocks.share_text(card))
 
 
-def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job | None:
+@after_ack
+def show_edited_share(run: JobRun, team_id: str, share_id: int) -> None:
+    """Show the share's new words in its message (an edit is idempotent: doing it twice shows the same)."""
+    with run.deps.sessions.begin() as session:
+        card = ss.get_share(session, team_id=team_id, share_id=share_id)
+    if card is not None and card.message_ts:
+        message, text = blocks.share_message(card), blocks.share_text(card)
+        update_message(run.client, card.channel_id, card.message_ts, message, text)
+
+
+def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     view = body["view"]
     user_id, team_id, share_id = body["user"]["id"], body["team"]["id"], _context(view).share_id or 0
     try:
@@ -172,24 +187,22 @@ def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: Web
             deleted = share if share and share.author_id == user_id else None
             if deleted:
                 ss.delete_share(session, team_id=team_id, share_id=share_id)
+                if deleted.message_ts:
+                    remove = Job(delete_share_message, (user_id, deleted.channel_id, deleted.message_ts))
+                    deps.hand_over_in(session, remove, body)
     except SQLAlchemyError:
         ack(response_action="update", view=notice_view("Not deleted", NOT_DELETED))
         raise
     ack()
-    if deleted and deleted.message_ts:
-        return Job(_delete_message, (user_id, deleted.channel_id, deleted.message_ts))
-    return None
 
 
-def _delete_message(client: WebClient, deps: Deps, user_id: str, channel_id: str, ts: str) -> None:
+@after_ack
+def delete_share_message(run: JobRun, user_id: str, channel_id: str, ts: str) -> None:
     """Remove the deleted share's message; if Slack won't, tell its author rather than leave them guessing."""
-    gone = delete_message(client, channel_id, ts)
+    gone = delete_message(run.client, channel_id, ts)
     if gone is not True:
-        dm(client, user_id)(
-            [
-                section(
-                    "Your share is deleted from Programme Talks, but I couldn't remove its message in "
-                    f"<#{channel_id}>: {gone}. A workspace admin can remove it from the message's menu."
-                )
-            ]
+        said = section(
+            "Your share is deleted from Programme Talks, but I couldn't remove its message in "
+            f"<#{channel_id}>: {gone}. A workspace admin can remove it from the message's menu."
         )
+        run.post_once("told author", user_id, [said], "Programme Talks")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import socket
 import time
+import urllib.request
 from collections.abc import Iterator
 
 from sqlalchemy import func, select
@@ -70,12 +72,19 @@ def response_to(slack, url: str, timeout: float = 5.0) -> Call:
     return slack.wait_for("response_url", where=lambda c: c.args.get("url") == url, timeout=timeout)[-1]
 
 
-def run_due(at: str, capsys) -> str:
-    """Run `programme-talks run-due --at AT` (with the `env` fixture's environment) and return what it printed."""
+def run_due(at: str, capsys, status: int = 0) -> str:
+    """Run `programme-talks run-due --at AT` (with the `env` fixture's environment) and return what it printed;
+    it must exit with `status` (1: something due was left for the next run)."""
     from bot.cli import main
 
-    assert main(["run-due", "--at", at]) == 0
+    assert main(["run-due", "--at", at]) == status
     return capsys.readouterr().out
+
+
+def printed(out: str) -> tuple[str, list[str]]:
+    """What a `run-due` printed: its first line, and one line per thing it did, sorted (posts finish in any order)."""
+    first, *done = out.splitlines()
+    return first, sorted(line.strip() for line in done)
 
 
 def wait_until(condition, timeout: float = 5.0):
@@ -86,3 +95,19 @@ def wait_until(condition, timeout: float = 5.0):
             return value
         time.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def healthy(url: str) -> bool:
+    """Whether the app at `url` answers /healthz with 200."""
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
