@@ -15,7 +15,9 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk import WebClient
@@ -25,6 +27,7 @@ from handlers.context import Deps
 from handlers.jobs import JobRun, NotMine, resolve
 from storage import jobs as store
 from storage.db import Sessions
+from storage.jobs import JobRecord
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +45,14 @@ class JobRunner:
     (it finishes what it was handed)."""
 
     def __init__(self, sessions: Sessions, client: WebClient, *, threads: int = 4, poll_seconds: float = 1.0):
-        self.sessions, self.client, self.poll_seconds = sessions, client, poll_seconds
+        self.sessions, self.client, self.poll_seconds, self.threads = sessions, client, poll_seconds, threads
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job")
         self._deps: Deps | None = None
-        self._running: set[int] = set()  # ids this runner holds now
+        self._running: Counter[int] = Counter()  # ids this runner is claiming or doing now
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a thread came free: sweep again now, if anything is waiting
         self._sweeper = threading.Thread(target=self._sweep_forever, name="job-sweeper", daemon=True)
 
     def start(self, deps: Deps) -> JobRunner:
@@ -63,41 +67,49 @@ class JobRunner:
     def shutdown(self, wait: bool = True) -> None:
         """Stop sweeping; finish the jobs already handed over (with `wait`, before returning)."""
         self._stop.set()
+        self._wake.set()
         if self._sweeper.is_alive():
             self._sweeper.join()
         self._pool.shutdown(wait=wait)
 
     # ---- the work ---------------------------------------------------------------------------------------
 
-    def _hand(self, job_id: int) -> None:
+    def _hand(self, job_id: int, record: JobRecord | None = None) -> None:
+        """Do a job on a thread: one just recorded (claimed there, unless this runner is at it already), or one
+        the sweep has claimed (always done: only the claim's holder does it)."""
         with self._lock:
-            if job_id in self._running:
+            if record is None and self._running[job_id]:
                 return
-            self._running.add(job_id)
+            self._running[job_id] += 1
         try:
-            self._pool.submit(self._do, job_id)
-        except RuntimeError:  # shutting down: it stays queued for the next runner
-            with self._lock:
-                self._running.discard(job_id)
+            self._pool.submit(self._do, job_id, record)
+        except RuntimeError:  # shutting down: it stays in the outbox for the next runner
+            self._let_go(job_id)
 
-    def _do(self, job_id: int) -> None:
+    def _let_go(self, job_id: int) -> None:
+        with self._lock:
+            self._running[job_id] -= 1
+            if not self._running[job_id]:
+                del self._running[job_id]
+
+    def _do(self, job_id: int, record: JobRecord | None) -> None:
         try:
-            self._attempt(job_id)
+            if record is None:
+                moment = now()
+                with self.sessions.begin() as session:
+                    record = store.claim_job(
+                        session, job_id=job_id, worker=self.worker, now=moment, stale_before=moment - LEASE
+                    )
+            if record is not None:  # None: another runner has it, it is done, or it is not due yet
+                self._attempt(record)
         except Exception:  # the database gone while claiming or recording: the job stays, and is swept again
             log.exception("could not do job %s; it will be tried again", job_id)
         finally:
-            with self._lock:
-                self._running.discard(job_id)
+            self._let_go(job_id)
+            self._wake.set()
 
-    def _attempt(self, job_id: int) -> None:
+    def _attempt(self, record: JobRecord) -> None:
         assert self._deps is not None, "start(deps) first"
-        moment = now()
-        with self.sessions.begin() as session:
-            record = store.claim_job(
-                session, job_id=job_id, worker=self.worker, now=moment, stale_before=moment - LEASE
-            )
-        if record is None:
-            return  # another runner has it, it is done, or it is not due yet
         name = f"{record.name} (job {record.id}, try {record.attempts})"
         try:
             work = resolve(record.name)
@@ -127,22 +139,38 @@ class JobRunner:
     # ---- the sweep --------------------------------------------------------------------------------------
 
     def _sweep_forever(self) -> None:
+        backlog = False  # the last sweep filled every free thread: more may be waiting
         while not self._stop.is_set():
             try:
-                self.sweep()
+                with self._lock:
+                    free = self.threads - len(self._running)
+                backlog = self.sweep() >= free > 0
             except SQLAlchemyError as error:
                 log.warning("could not look for waiting jobs: %s", type(error).__name__)
-            self._stop.wait(self.poll_seconds)
+            # Sweep every `poll_seconds`, and sooner when a thread comes free while there is a backlog.
+            self._wake.clear()
+            deadline = time.monotonic() + self.poll_seconds
+            while not self._stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
+                if self._wake.wait(remaining) and backlog:
+                    break
+                self._wake.clear()
 
     def sweep(self) -> int:
-        """Hand over every job waiting (queued and due, or under a stale claim), and renew this runner's claims;
-        how many were handed over."""
+        """Claim waiting jobs (queued and due, or under a stale claim) as far as this runner has threads free, and
+        renew the claims of those it holds; how many it claimed."""
         moment = now()
         with self._lock:
             mine = sorted(self._running)
+        free = self.threads - len(mine)
         with self.sessions.begin() as session:
             store.renew_claims(session, job_ids=mine, worker=self.worker, now=moment)
-            waiting = store.waiting_jobs(session, now=moment, stale_before=moment - LEASE)
-        for job_id in waiting:
-            self._hand(job_id)
-        return len(waiting)
+            claimed = (
+                store.claim_waiting_jobs(
+                    session, worker=self.worker, now=moment, stale_before=moment - LEASE, limit=free
+                )
+                if free > 0
+                else []
+            )
+        for record in claimed:
+            self._hand(record.id, record)
+        return len(claimed)

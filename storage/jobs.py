@@ -87,6 +87,38 @@ def claim_job(
     return _record(row) if row is not None else None
 
 
+def claim_waiting_jobs(
+    session: Session, *, worker: str, now: dt.datetime, stale_before: dt.datetime, limit: int
+) -> list[JobRecord]:
+    """Take up to `limit` waiting jobs (queued and due, or under a stale claim), oldest first, in one statement.
+
+    The update repeats the waiting condition, so a job another worker claims at the same moment is skipped,
+    never done twice; on PostgreSQL, SKIP LOCKED only spares the two workers from queueing behind each other.
+    """
+    waiting = or_(
+        (QueuedJob.status == JobStatus.QUEUED) & (QueuedJob.run_after <= now),
+        (QueuedJob.status == JobStatus.RUNNING) & (QueuedJob.claimed_at < stale_before),
+    )
+    oldest = select(QueuedJob.id).where(waiting).order_by(QueuedJob.run_after, QueuedJob.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    claimed = session.scalars(
+        update(QueuedJob)
+        .where(QueuedJob.id.in_(oldest.scalar_subquery()), waiting)
+        .values(status=JobStatus.RUNNING, claimed_by=worker, claimed_at=now, attempts=QueuedJob.attempts + 1)
+        .returning(QueuedJob.id)
+    ).all()
+    if not claimed:
+        return []
+    rows = session.scalars(
+        select(QueuedJob)
+        .where(QueuedJob.id.in_(claimed))
+        .order_by(QueuedJob.id)
+        .execution_options(populate_existing=True)
+    )
+    return [_record(row) for row in rows]
+
+
 def waiting_jobs(session: Session, *, now: dt.datetime, stale_before: dt.datetime, limit: int = 100) -> list[int]:
     """Ids of jobs to do: queued and due, or running under a stale claim; oldest first."""
     return list(
