@@ -1,7 +1,9 @@
 """Text that users type, made safe and structured.
 
 Pure functions: no Slack client, no database. Everything that puts user text into Slack's mrkdwn goes
-through `escape`, so a share can never ping @here, mention someone or forge a link.
+through `escape`, so a share can never ping @here, mention someone or forge a link. Escaping makes text longer
+("&" becomes "&amp;") and Slack's limits count the escaped text, so text is fitted after escaping:
+`escaped_within` shortens it to a limit, `escaped_pieces` splits all of it into pieces that each fit.
 """
 
 from __future__ import annotations
@@ -177,11 +179,76 @@ def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
 
 def shorten(text: str, limit: int) -> str:
     """Text cut to at most `limit` characters at a word boundary, with an ellipsis when cut."""
-    text = " ".join(text.split()) if "\n" not in text else text.strip()
+    text = _tidy(text)
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
     return cut.rstrip() + "…"
+
+
+_ESCAPED_WIDTH = {"&": 5, "<": 4, ">": 4}  # len("&amp;"), len("&lt;"), len("&gt;")
+_WIDEST = max(_ESCAPED_WIDTH.values())
+
+
+def escaped_length(text: str) -> int:
+    """len(escape(text)), without building it."""
+    return len(text) + sum(text.count(char) * (width - 1) for char, width in _ESCAPED_WIDTH.items())
+
+
+def escaped_within(text: str, limit: int) -> str:
+    """`text` escaped for mrkdwn, shortened at a word boundary (with an ellipsis) so that the *escaped* text
+    fits in `limit` characters; an entity such as `&amp;` is never cut in half.
+
+    Whitespace is tidied as `shorten` tidies it, and text without &, < or > comes out as
+    `escape(shorten(text, limit))` would.
+    """
+    if limit <= 0:
+        return ""
+    text = _tidy(text)
+    if escaped_length(text) <= limit:
+        return escape(text)
+    fits = _fitting(text, 0, limit - 1)  # room for the ellipsis
+    cut = text[:fits].rsplit(" ", 1)[0] or text[:fits]
+    return escape(cut.rstrip()) + "…"
+
+
+def escaped_pieces(text: str, limit: int, *, first: int | None = None) -> list[str]:
+    """All of `text`, escaped for mrkdwn, in consecutive pieces whose escaped lengths fit in `limit` characters
+    (the first piece in `first`, when it has less room, e.g. after a heading), each cut after a space or line
+    break where there is one in the second half of the piece, never inside an entity.
+
+    Nothing is dropped or added: `"".join(unescape(p) for p in pieces) == text`.
+    """
+    if min(limit, limit if first is None else first) < _WIDEST:
+        raise ValueError(f"each piece needs room for at least {_WIDEST} characters, an escaped &")
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        end = _fitting(text, start, limit if first is None or pieces else first)
+        if end < len(text):
+            window = text[start:end]
+            boundary = max(window.rfind(" "), window.rfind("\n"))
+            if boundary >= len(window) // 2:
+                end = start + boundary + 1  # the space stays with the words before it
+        pieces.append(escape(text[start:end]))
+        start = end
+    return pieces
+
+
+def _fitting(text: str, start: int, room: int) -> int:
+    """The end of the longest run of text[start:] whose escaped length fits in `room`."""
+    size, end = 0, start
+    while end < len(text):
+        size += _ESCAPED_WIDTH.get(text[end], 1)
+        if size > room:
+            break
+        end += 1
+    return end
+
+
+def _tidy(text: str) -> str:
+    """Text on one line has its runs of spaces made one; text on several keeps its lines, trimmed."""
+    return " ".join(text.split()) if "\n" not in text else text.strip()
 
 
 def parse_people(text: str) -> tuple[str, ...] | None:

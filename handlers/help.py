@@ -59,6 +59,6 @@ def help_blocks() -> list[Block]:
 
 def usage_text(word: str) -> str:
     return (
-        f"I don't know `/talks {t.escape(word)}`. Try `/talks search &lt;words&gt;` to find shares and requests, "
-        "or `/talks help` to see everything I can do."
+        f"I don't know `/talks {t.escaped_within(word, 40)}`. Try `/talks search &lt;words&gt;` to find shares and "
+        "requests, or `/talks help` to see everything I can do."
     )

@@ -28,7 +28,7 @@ class ModalContext:
 
 def to_metadata(value: object) -> str:
     """The dataclass as compact JSON, for a view's private_metadata."""
-    return json.dumps(dataclasses.asdict(value), separators=(",", ":"))  # type: ignore[call-overload]
+    return json.dumps(dataclasses.asdict(value), separators=(",", ":"), ensure_ascii=False)  # type: ignore[call-overload]
 
 
 def from_metadata(kind: type[T], text: str | None) -> T | None:

@@ -1,7 +1,10 @@
 """Block Kit messages for agreements: the channel summary, the requests to confirm, the review nudges, list,
 show and help. Pure functions over domain.agreements' records.
 
-All user text goes through `escape` into verbatim mrkdwn (handlers.blocks.section), or into plain text.
+All user text goes through `escape` into verbatim mrkdwn (handlers.blocks.section), or into plain text, cut
+after escaping so an "&" can never push a text past Slack's limits. The terms are shown whole, over as many
+sections as they need, unless together they pass what one message can hold (MESSAGE_TEXT_CHARS); then each
+is shortened to its fair share, and a line points to `/agreement export`, which has every word.
 """
 
 from __future__ import annotations
@@ -22,14 +25,25 @@ from domain import agreements as ag
 from domain import text as t
 from domain.agreements import AGREED, CREDITED, DRAFT, ENDED, OUTCOMES, AgreementRecord, Stage
 from domain.words import join_and
-from handlers.blocks import context, section
+from handlers.blocks import (
+    MESSAGE_TEXT_CHARS,
+    SECTION_CHARS,
+    SHORTENED,
+    context,
+    fair_shares,
+    section,
+    user_sections,
+)
 from handlers.ids import Action
+
+NAME_CHARS = 120  # an organisation's or contact's name, escaped (100 typed characters and a few &)
+TITLE_CHARS = 100  # a title in a sentence
 
 # ---- messages ---------------------------------------------------------------------------------------------------
 
 
 def summary_text(record: AgreementRecord) -> str:
-    return f"Agreement #{record.number}: {t.escape(t.shorten(record.title, 80))} ({record.status})"
+    return f"Agreement #{record.number}: {t.escaped_within(record.title, 80)} ({record.status})"
 
 
 def summary_message(record: AgreementRecord, today: dt.date) -> list[Block]:
@@ -39,20 +53,29 @@ def summary_message(record: AgreementRecord, today: dt.date) -> list[Block]:
 
 def agreement_blocks(record: AgreementRecord, today: dt.date) -> list[Block]:
     """The agreement in full, and where it stands."""
+    terms = [(f"*{party_label(party)}* will:\n", party.responsibility) for party in record.parties]
+    terms += [
+        ("*Keeping people informed inside our organisations*\n", record.comms_internal),
+        ("*Talking about it outside*\n", record.comms_external),
+        ("*How each party will be recognised*\n", record.recognition),
+    ]
+    sizes = [t.escaped_length(text) for _, text in terms]
+    rooms = fair_shares(sizes, MESSAGE_TEXT_CHARS - sum(len(heading) for heading, _ in terms))
+    shown = [
+        user_sections(text, heading=heading, room=room) for (heading, text), room in zip(terms, rooms, strict=True)
+    ]
+    parties = len(record.parties)
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=f"🤝 Agreement #{record.number}: {t.shorten(record.title, 110)}")),
         section(_status(record)),
-    ]
-    for party in record.parties:
-        blocks.append(section(f"*{ag.party_mrkdwn(party)}* will:\n{t.escape(party.responsibility)}"))
-    blocks += [
+        *(block for part in shown[:parties] for block in part),
         section(f"*Dates:* {ag.long_date(record.start_date)} to {ag.long_date(record.end_date)}"),
-        section(f"*Keeping people informed inside our organisations*\n{t.escape(record.comms_internal)}"),
-        section(f"*Talking about it outside*\n{t.escape(record.comms_external)}"),
-        section(f"*How each party will be recognised*\n{t.escape(record.recognition)}"),
+        *(block for part in shown[parties:] for block in part),
         section(_reviews_line(record, today)),
         context(_confirmations(record), f"Version {record.version}"),
     ]
+    if any(size > room for size, room in zip(sizes, rooms, strict=True)):
+        blocks.append(context(f"{SHORTENED}: `/agreement export {record.number}` has every word."))
     if any(not p.user_id for p in record.parties) and record.status != ENDED:
         blocks.append(
             context(
@@ -61,6 +84,25 @@ def agreement_blocks(record: AgreementRecord, today: dt.date) -> list[Block]:
             )
         )
     return blocks
+
+
+def party_label(party: ag.Party) -> str:
+    """Escaped mrkdwn naming a party (as domain.agreements.party_mrkdwn), with long names shortened."""
+    if party.user_id:
+        return f"<@{party.user_id}>"
+    organisation = t.escaped_within(party.organisation or "", NAME_CHARS)
+    return f"{organisation} (contact: {t.escaped_within(party.contact or '', NAME_CHARS)})"
+
+
+def parties_line(parties: Sequence[ag.Party], room: int = SECTION_CHARS) -> str:
+    """ "Parties: " and as many of them as fit in `room` characters, then how many more."""
+    line = "Parties: "
+    for index, party in enumerate(parties):
+        label = ("" if index == 0 else ", ") + party_label(party)
+        if len(line) + len(label) + len(f" and {len(parties) - index - 1} more") > room:
+            return f"{line} and {len(parties) - index} more"
+        line += label
+    return line
 
 
 def _status(record: AgreementRecord) -> str:
@@ -138,7 +180,7 @@ def written_intro(asked_by: str) -> str:
 def change_intro(record: AgreementRecord, asked_by: str, note: str) -> str:
     return (
         f"✏️ <@{asked_by}> proposed a change to agreement #{record.number} (now version {record.version}):\n"
-        f">{t.escape(t.shorten(' '.join(note.split()), 500))}\nPlease check it and confirm."
+        f">{t.escaped_within(' '.join(note.split()), 500)}\nPlease check it and confirm."
     )
 
 
@@ -152,7 +194,7 @@ def show_blocks(record: AgreementRecord, viewer: str, today: dt.date, tz: ZoneIn
     blocks = agreement_blocks(record, today)
     history = [
         f"• Version {v.version}, {ag.short_date(v.created_at.astimezone(tz).date(), today)}, by <@{v.changed_by}>"
-        + (f": {t.escape(t.shorten(v.note, 150))}" if v.note else "")
+        + (f": {t.escaped_within(v.note, 150)}" if v.note else "")
         for v in record.versions
     ]
     history += [
@@ -161,12 +203,23 @@ def show_blocks(record: AgreementRecord, viewer: str, today: dt.date, tz: ZoneIn
         for r in record.reviews
     ]
     if history:
-        blocks.append(section(t.shorten("*History*\n" + "\n".join(history), 2900)))
+        blocks.append(section(_lines("*History*", history, more="more")))
     if record.permalink:
         blocks.append(context(f"{t.link(record.permalink, 'open')} in the channel"))
     if record.is_party(viewer):
         blocks += _actions(record)
     return blocks
+
+
+def _lines(heading: str, lines: Sequence[str], *, more: str) -> str:
+    """A heading and as many whole lines (escaped mrkdwn, never cut: that could break a mention) as fit in a
+    section, then how many more there are."""
+    kept = [heading]
+    for index, line in enumerate(lines):
+        if len("\n".join([*kept, line])) + len(f"\n…and {len(lines) - index - 1:,} {more}") > SECTION_CHARS:
+            return "\n".join([*kept, f"…and {len(lines) - index:,} {more}"])
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def list_blocks(records: Sequence[AgreementRecord], today: dt.date) -> list[Block]:
@@ -177,9 +230,9 @@ def list_blocks(records: Sequence[AgreementRecord], today: dt.date) -> list[Bloc
         state = {AGREED: "✅ agreed", DRAFT: "📝 draft", ENDED: "🏁 ended"}.get(r.status, r.status)
         review = f" · next review {ag.short_date(r.next_review, today)}" if r.next_review and r.status != ENDED else ""
         waiting = f" · waiting for {join_and([f'<@{u}>' for u in r.waiting_for])}" if r.status == DRAFT else ""
-        lines.append(f"*#{r.number}* {t.escape(t.shorten(r.title, 80))} · {state}{review}{waiting}")
+        lines.append(f"*#{r.number}* {t.escaped_within(r.title, 80)} · {state}{review}{waiting}")
     return [
-        section(t.shorten("*Your agreements*\n" + "\n".join(lines), 2900)),
+        section(_lines("*Your agreements*", lines, more="more agreements: `/agreement show` any of them")),
         context("`/agreement show 3` shows one in full; `/agreement export 3` sends it to you as a document."),
     ]
 
@@ -187,29 +240,27 @@ def list_blocks(records: Sequence[AgreementRecord], today: dt.date) -> list[Bloc
 def nudge_blocks(record: AgreementRecord, stage: Stage, today: dt.date) -> list[Block]:
     """A reminder to the channel and each Slack party that a review is coming or overdue."""
     when = f"{ag.short_date(stage.review_date, today)} ({ag.days_away(stage.review_date, today)})"
-    title = f"*#{record.number} {t.escape(t.shorten(record.title, 100))}*"
+    title = f"*#{record.number} {t.escaped_within(record.title, TITLE_CHARS)}*"
     if stage.review_date >= today:
         said = f"⏰ Agreement {title} is due for review on {when}."
     else:
         said = f"⏰ The review of agreement {title} was due on {when} and hasn't been recorded yet."
-    who = ", ".join(ag.party_mrkdwn(p) for p in record.parties)
     return [
         section(f"{said}\nIt only takes a couple of minutes: how it's going, and whether everyone has been credited."),
-        context(f"Parties: {who}"),
+        context(parties_line(record.parties)),
         ActionsBlock(elements=[_review_button(record.number, stage.review_date)]),
     ]
 
 
 def escalation_blocks(record: AgreementRecord, review_date: dt.date, today: dt.date) -> list[Block]:
     """A champion's heads-up that a review is two weeks overdue."""
-    who = ", ".join(ag.party_mrkdwn(p) for p in record.parties)
     return [
         section(
-            f"🔔 The review of agreement *#{record.number} {t.escape(t.shorten(record.title, 100))}* in "
+            f"🔔 The review of agreement *#{record.number} {t.escaped_within(record.title, TITLE_CHARS)}* in "
             f"<#{record.channel_id}> was due on {ag.short_date(review_date, today)} "
             f"({ag.days_away(review_date, today)}) and hasn't been recorded. Could you check in with the parties?"
         ),
-        context(f"Parties: {who}"),
+        context(parties_line(record.parties)),
     ]
 
 
@@ -229,6 +280,6 @@ def help_blocks() -> list[Block]:
 
 def usage_text(word: str) -> str:
     return (
-        f"I don't know `/agreement {t.escape(t.shorten(word, 40))}`. Try `/agreement` to write one, "
+        f"I don't know `/agreement {t.escaped_within(word, 40)}`. Try `/agreement` to write one, "
         "`/agreement list`, `/agreement show 3`, `/agreement export 3` or `/agreement help`."
     )

@@ -1,7 +1,9 @@
 """Block Kit forms for agreements: the two-step form, the change form and the review form, and what each
 carries in its private_metadata. Pure functions over domain.agreements' records.
 
-All user text goes through `escape` into verbatim mrkdwn (handlers.blocks.section), or into plain text.
+All user text goes through `escape` into verbatim mrkdwn (handlers.blocks.section), or into plain text, cut
+after escaping, or spread over as many sections as it needs, so an "&" can never push a text past Slack's
+limits.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ from slack_sdk.models.views import View
 from domain import agreements as ag
 from domain import text as t
 from domain.agreements import CADENCES, CREDITED, OUTCOMES, AgreementRecord, Party
-from handlers.blocks import section, text_input
+from handlers.agreements.messages import party_label
+from handlers.blocks import section, text_input, user_sections
 from handlers.ids import Block as B
 from handlers.ids import View as V
 from handlers.ids import input_id, responsibility_block
 from handlers.metadata import to_metadata
+
+TITLE_CHARS = 5 * ag.MAX_TITLE_CHARS  # any title the form takes, whatever it holds, escaped
 
 # ---- what a form carries in private_metadata ---------------------------------------------------------------
 
@@ -109,7 +114,10 @@ def parties_modal(user_id: str) -> View:
 def details_modal(step: PartiesStep, today: dt.date) -> View:
     """Step 2: who does what, dates, communication, recognition and reviews."""
     blocks: list[Block] = [
-        section(f"*{t.escape(step.title)}* · posted in <#{step.channel_id}>\nStep 2 of 2: who does what?")
+        section(
+            f"*{t.escaped_within(step.title, TITLE_CHARS)}* · posted in <#{step.channel_id}>\n"
+            "Step 2 of 2: who does what?"
+        )
     ]
     blocks += _terms_inputs(step.parties, start=today, first_review=None, every=ag.DEFAULT_CADENCE)
     return View(
@@ -127,7 +135,7 @@ def change_modal(record: AgreementRecord) -> View:
     """The change form, filled in with the agreement as it stands."""
     blocks: list[Block] = [
         section(
-            f"*#{record.number} {t.escape(record.title)}* (version {record.version})\n"
+            f"*#{record.number} {t.escaped_within(record.title, TITLE_CHARS)}* (version {record.version})\n"
             "Change what you need. Everyone else will be asked to confirm the new version."
         )
     ]
@@ -164,7 +172,10 @@ def review_modal(record: AgreementRecord, review_date: dt.date, suggested: dt.da
         submit="Record",
         close="Cancel",
         blocks=[
-            section(f"*#{record.number} {t.escape(record.title)}*\nReview due {ag.long_date(review_date)}"),
+            section(
+                f"*#{record.number} {t.escaped_within(record.title, TITLE_CHARS)}*\n"
+                f"Review due {ag.long_date(review_date)}"
+            ),
             InputBlock(
                 block_id=B.OUTCOME,
                 label="How is it going?",
@@ -174,7 +185,7 @@ def review_modal(record: AgreementRecord, review_date: dt.date, suggested: dt.da
                 ),
             ),
             text_input(B.ACHIEVED, "What has been achieved?", ag.MAX_TERM_CHARS, None, "A few lines", multiline=True),
-            section(f"*You agreed to recognise each party like this:*\n{t.escape(record.recognition)}"),
+            *user_sections(record.recognition, heading="*You agreed to recognise each party like this:*\n"),
             InputBlock(
                 block_id=B.CREDITED,
                 label="Has every party been credited as agreed?",
@@ -214,7 +225,7 @@ def _terms_inputs(
 ) -> list[Block]:
     blocks: list[Block] = []
     for position, party in enumerate(parties):
-        blocks.append(section(f"*{ag.party_mrkdwn(party)}*"))
+        blocks.append(section(f"*{party_label(party)}*"))
         blocks.append(
             text_input(
                 responsibility_block(position),

@@ -3,7 +3,9 @@
 Pure builders over domain.digest records, using slack_sdk's models so Slack's limits are checked when built.
 Each part of a digest is a header, one section block holding its items (each cut so that together they fit
 Slack's 3000 characters) and a line saying how many more there are. However busy the week, a digest stays
-well under Slack's 50 blocks.
+well under Slack's 50 blocks, and under the text Slack takes in one message: the items share ITEMS_CHARS
+between them, and extra sections stop (counted, not shown) before the digest's text passes MESSAGE_TEXT_CHARS.
+People's text is cut after escaping (domain.text.escaped_within), so an "&" can never push an item over.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerB
 from domain import text as t
 from domain.digest import Attention, Digest, DigestRequest, DigestShare, ExtraSection, OpenRequest, Undelivered
 from domain.words import TWO_QUESTIONS, mentions, plural
-from handlers.blocks import context, section
+from handlers.blocks import MESSAGE_TEXT_CHARS, context, section, text_size
 from handlers.ids import Action
 
 MAX_BLOCKS = 50
@@ -26,6 +28,8 @@ SECTION_CHARS = 3000
 HEADER_CHARS = 150
 MAX_ITEMS = 10  # items shown in one part, whatever compose was asked for; the rest are counted
 ITEM_CHARS = 560  # an item's share of a section block when there are few of them
+ITEMS_CHARS = 7000  # all the items of a digest together, so that extra sections still have room
+EXTRA_MIN_CHARS = 200  # an extra section is not started with less room than this
 MAX_NAMES = 3  # leaders named on a highlight before "and N others"
 SEARCH_HINT = "search with `/talks search`"
 TITLE = "📰 Programme Talks digest"
@@ -36,9 +40,14 @@ Item = TypeVar("Item")
 
 def digest_blocks(digest: Digest, *, tz: ZoneInfo, attention: Attention | None = None) -> list[Block]:
     """The digest as blocks; with `attention`, the champion's version, which starts with what needs them."""
+    items = [digest.highlights, digest.shares, digest.requests]
+    if attention is not None:
+        items.append(attention.unanswered)
+    shown = sum(min(len(records), MAX_ITEMS) for records in items) + len(attention.undelivered if attention else ())
+    item_chars = min(ITEM_CHARS, ITEMS_CHARS // max(1, shown))
     blocks: list[Block] = [_header(TITLE), context(_period(digest, tz))]
     if attention is not None:
-        blocks += attention_blocks(attention, now=digest.now, tz=tz)
+        blocks += attention_blocks(attention, now=digest.now, tz=tz, item_chars=item_chars)
     if digest.is_empty:
         blocks.append(section(f"*{_quiet(digest)}* {QUIET_PROMPT}"))
     else:
@@ -48,6 +57,7 @@ def digest_blocks(digest: Digest, *, tz: ZoneInfo, attention: Attention | None =
             lambda item, room: _share_item(item, tz, room),
             more=digest.more_highlights,
             noun="highlight",
+            item_chars=item_chars,
         )
         blocks += _part(
             "💡 New practice shares",
@@ -56,6 +66,7 @@ def digest_blocks(digest: Digest, *, tz: ZoneInfo, attention: Attention | None =
             more=digest.more_shares,
             noun="share",
             hint=SEARCH_HINT,
+            item_chars=item_chars,
         )
         blocks += _part(
             "🤝 Open collaboration requests",
@@ -64,8 +75,13 @@ def digest_blocks(digest: Digest, *, tz: ZoneInfo, attention: Attention | None =
             more=digest.more_requests,
             noun="open request",
             hint=SEARCH_HINT,
+            item_chars=item_chars,
         )
-        blocks += _extra_parts(digest.extra_sections, room=MAX_BLOCKS - len(blocks) - len(_questions()))
+        blocks += _extra_parts(
+            digest.extra_sections,
+            room=MAX_BLOCKS - len(blocks) - len(_questions()),
+            chars=MESSAGE_TEXT_CHARS - text_size(blocks) - text_size(_questions()),
+        )
     return blocks + _questions()
 
 
@@ -77,12 +93,14 @@ def digest_text(digest: Digest) -> str:
         plural(digest.highlight_count, "highlight") if digest.highlight_count else "",
         plural(digest.share_count, "new share") if digest.share_count else "",
         plural(digest.request_count, "open request") if digest.request_count else "",
-        *(t.escape(t.shorten(extra.title, 60)) for extra in digest.extra_sections),
+        *(t.escaped_within(extra.title, 60) for extra in digest.extra_sections),
     ]
     return "Programme Talks digest: " + ", ".join(part for part in counts if part)
 
 
-def attention_blocks(attention: Attention, *, now: dt.datetime, tz: ZoneInfo) -> list[Block]:
+def attention_blocks(
+    attention: Attention, *, now: dt.datetime, tz: ZoneInfo, item_chars: int = ITEM_CHARS
+) -> list[Block]:
     """The champion's "Needs your attention" part: unanswered requests and digests that did not go out."""
     blocks: list[Block] = [_header("🔔 Needs your attention")]
     if not (attention.unanswered or attention.more_unanswered or attention.undelivered):
@@ -95,6 +113,7 @@ def attention_blocks(attention: Attention, *, now: dt.datetime, tz: ZoneInfo) ->
             lambda item, room: _unanswered_item(item, now, room),
             more=attention.more_unanswered,
             noun="unanswered request",
+            item_chars=item_chars,
         )
     if attention.undelivered:
         blocks += _items(
@@ -103,6 +122,7 @@ def attention_blocks(attention: Attention, *, now: dt.datetime, tz: ZoneInfo) ->
             lambda item, room: _undelivered_item(item, tz, room),
             more=0,
             noun="channel",
+            item_chars=item_chars,
         )
     return blocks
 
@@ -118,10 +138,11 @@ def _part(
     more: int,
     noun: str,
     hint: str = "",
+    item_chars: int = ITEM_CHARS,
 ) -> list[Block]:
     if not records and not more:
         return []
-    return [_header(title), *_items("", records, render, more=more, noun=noun, hint=hint)]
+    return [_header(title), *_items("", records, render, more=more, noun=noun, hint=hint, item_chars=item_chars)]
 
 
 def _items(
@@ -132,13 +153,15 @@ def _items(
     more: int,
     noun: str,
     hint: str = "",
+    item_chars: int = ITEM_CHARS,
 ) -> list[Block]:
-    """A section block of at most MAX_ITEMS items, each given an equal share of the room, and a "more" line."""
+    """A section block of at most MAX_ITEMS items, each given an equal share of the room (at most `item_chars`),
+    and a "more" line."""
     shown = records[:MAX_ITEMS]
     more += len(records) - len(shown)
     blocks: list[Block] = []
     if shown:
-        room = min(ITEM_CHARS, (SECTION_CHARS - len(heading) - 2 * len(shown)) // len(shown))
+        room = min(item_chars, (SECTION_CHARS - len(heading) - 2 * len(shown)) // len(shown))
         items = [render(record, room) for record in shown]
         blocks.append(section("\n\n".join([heading, *items] if heading else items)))
     elif heading:
@@ -149,18 +172,20 @@ def _items(
     return blocks
 
 
-def _extra_parts(extras: Sequence[ExtraSection], *, room: int) -> list[Block]:
-    """Extra sections in the order given; when too many for Slack's block limit, a line counting those left out."""
+def _extra_parts(extras: Sequence[ExtraSection], *, room: int, chars: int) -> list[Block]:
+    """Extra sections in the order given, within `room` blocks and `chars` characters of text; when there are
+    too many, a line counting those left out."""
     blocks: list[Block] = []
     for index, extra in enumerate(extras):
-        lines, left_out = _fitting_lines(extra.lines)
+        left = chars - text_size(blocks) - HEADER_CHARS - 100  # the header, and the lines saying what is left out
+        lines, left_out = _fitting_lines(extra.lines, min(SECTION_CHARS, left))
         part: list[Block] = [_header(extra.title)]
         if lines:
             part.append(section(lines))
         if extra.more + left_out:
             part.append(context(f"…and {extra.more + left_out} more"))
         is_last = index == len(extras) - 1
-        if len(blocks) + len(part) + (0 if is_last else 1) > room:
+        if len(blocks) + len(part) + (0 if is_last else 1) > room or left < EXTRA_MIN_CHARS:
             blocks.append(context(f"…and {plural(len(extras) - index, 'more section')} not shown here"))
             break
         blocks += part
@@ -233,12 +258,12 @@ def _header(text: str) -> HeaderBlock:
     return HeaderBlock(text=PlainTextObject(text=t.shorten(text, HEADER_CHARS), emoji=True))
 
 
-def _fitting_lines(lines: Sequence[str]) -> tuple[str, int]:
-    """Already-escaped lines, as many as fit one section block (cutting a line could break its markup), and
+def _fitting_lines(lines: Sequence[str], room: int = SECTION_CHARS) -> tuple[str, int]:
+    """Already-escaped lines, as many as fit in `room` characters (cutting a line could break its markup), and
     how many did not fit."""
     kept: list[str] = []
     for line in lines:
-        if len("\n".join([*kept, line])) > SECTION_CHARS:
+        if len("\n".join([*kept, line])) > room:
             break
         kept.append(line)
     return "\n".join(kept), len(lines) - len(kept)
@@ -246,13 +271,7 @@ def _fitting_lines(lines: Sequence[str]) -> tuple[str, int]:
 
 def _clip(text: str, limit: int) -> str:
     """User text shortened at a word and escaped, so that the escaped text fits in `limit` characters."""
-    size = limit
-    while size > 1:
-        escaped = t.escape(t.shorten(text, size))
-        if len(escaped) <= limit:
-            return escaped
-        size -= max(1, len(escaped) - limit)
-    return ""
+    return t.escaped_within(text, limit) if limit > 1 else ""
 
 
 def _facts(parts: Sequence[str], permalink: str | None, room: int) -> str:

@@ -1,7 +1,9 @@
 """Block Kit for meetups (`/event`): the form, the meetup's message (in channels and invitations), answers, reminders.
 
 Pure functions of plain records (domain.events), using slack_sdk's models so Slack's limits are checked when
-built. User text is escaped and shown in verbatim mrkdwn (handlers.blocks.mrkdwn / section).
+built. User text is escaped and shown in verbatim mrkdwn (handlers.blocks.mrkdwn / section), cut after
+escaping (domain.text.escaped_within) so an "&" can never push a text past Slack's limits: what an event is
+about is shown in one section, cut at a word if it needs more.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ MAX_NAMES = 10  # people named as going before "and N others"
 MAX_INVITED_PEOPLE = 50
 MAX_INVITED_CHANNELS = 10
 ABOUT_CHARS = 2800  # of a section's 3000
+TITLE_CHARS = 100  # a title in a sentence
 
 
 def zone_name(tz: ZoneInfo) -> str:
@@ -140,7 +143,7 @@ def meetup_help_blocks(tz: ZoneInfo) -> list[Block]:
 
 def meetup_text(card: MeetupCard, tz: ZoneInfo) -> str:
     """The notification text of an event message (escaped mrkdwn)."""
-    return f"Event: {t.escape(t.shorten(card.title, 100))}, {mt.short_when(card.starts_at, tz)}"
+    return f"Event: {t.escaped_within(card.title, TITLE_CHARS)}, {mt.short_when(card.starts_at, tz)}"
 
 
 def meetup_message(card: MeetupCard, tz: ZoneInfo, *, invited: bool = False) -> list[Block]:
@@ -148,12 +151,13 @@ def meetup_message(card: MeetupCard, tz: ZoneInfo, *, invited: bool = False) -> 
     blocks: list[Block] = []
     if invited:
         blocks.append(section(f"👋 <@{card.created_by}> invited you to an event. Would you like to come?"))
+    where = mt.place_mrkdwn(card.place)
     blocks += [
         HeaderBlock(text=PlainTextObject(text=f"📅 {t.shorten(card.title, 140)}", emoji=True)),
-        section(f"*When:* {mt.when_text(card.starts_at, tz)}\n*Where:* {mt.place_mrkdwn(card.place)}"),
+        section(f"*When:* {mt.when_text(card.starts_at, tz)}\n*Where:* {where}"),
     ]
     if card.about:
-        blocks.append(section(t.escape(t.shorten(card.about, ABOUT_CHARS))))
+        blocks.append(section(t.escaped_within(card.about, ABOUT_CHARS)))
     blocks += [
         section(answers_text(card)),
         ActionsBlock(
@@ -182,7 +186,7 @@ def answers_text(card: MeetupCard) -> str:
 
 def answer_note(card: MeetupCard, change: RsvpChange, tz: ZoneInfo, *, reminder_coming: bool) -> str:
     """What the person who pressed Going or Interested is told, only them (escaped mrkdwn)."""
-    title, when = t.escape(t.shorten(card.title, 100)), mt.when_text(card.starts_at, tz)
+    title, when = t.escaped_within(card.title, TITLE_CHARS), mt.when_text(card.starts_at, tz)
     if change.after == GOING:
         first = "✅ Changed to going" if change.before else "✅ You're going"
         reminder = " I'll send you a reminder the day before." if reminder_coming else " See you there!"
@@ -201,14 +205,14 @@ def answer_note(card: MeetupCard, change: RsvpChange, tz: ZoneInfo, *, reminder_
 
 
 def started_note(title: str) -> str:
-    return f"*{t.escape(t.shorten(title, 100))}* has already started, so answers are closed. Thank you!"
+    return f"*{t.escaped_within(title, TITLE_CHARS)}* has already started, so answers are closed. Thank you!"
 
 
 GONE_NOTE = "Sorry, that event is no longer here."
 
 
 def reminder_text(title: str) -> str:
-    return f"Reminder: {t.escape(t.shorten(title, 100))}"
+    return f"Reminder: {t.escaped_within(title, TITLE_CHARS)}"
 
 
 def reminder_blocks(
@@ -218,7 +222,7 @@ def reminder_blocks(
     local = starts_at.astimezone(tz)
     return [
         section(
-            f"⏰ *Reminder:* {t.escape(t.shorten(title, 150))} is {mt.day_word(starts_at, now, tz)} "
+            f"⏰ *Reminder:* {t.escaped_within(title, 150)} is {mt.day_word(starts_at, now, tz)} "
             f"at {local:%H:%M}.\n*Where:* {mt.place_mrkdwn(place)}\n\nYou said you're going. See you there!"
         ),
         context(f"Can't make it now? Press *Going* again on the event in <#{channel_id}> to take your answer back."),
@@ -232,7 +236,7 @@ def posted_note(
 
     `posted`: channel ids it is in; `not_posted`: (channel id, reason); `invited`: direct messages sent.
     """
-    title = t.escape(t.shorten(card.title, 100))
+    title = t.escaped_within(card.title, TITLE_CHARS)
     if posted:
         lines = [f"✅ *{title}* is posted in {_channels(posted)}."]
     else:

@@ -1,6 +1,12 @@
 """Block Kit for shares and collaboration requests: the messages, the forms, and what their authors are told.
 
 Pure functions over domain.records' cards. User text is escaped into verbatim mrkdwn (handlers.blocks).
+
+However many &, < and > someone typed (each is five or four characters once escaped), a share or request is
+posted with every word, spread over as many sections as it needs: Slack shows a long section with its own
+"See more". Only when the escaped text passes MESSAGE_TEXT_CHARS (Slack refuses messages whose blocks hold
+much more text) is it shortened, with a line saying so; the words are always stored whole. Words given back
+when they could not be saved are all given back, in as many code blocks as they need.
 """
 
 from __future__ import annotations
@@ -21,32 +27,49 @@ from slack_sdk.models.views import View
 
 from domain import text as t
 from domain.records import RequestCard, ShareCard
-from handlers.blocks import channel_input, context, date_label, section, tags_mrkdwn, text_input
+from handlers.blocks import (
+    MESSAGE_BLOCKS,
+    MESSAGE_TEXT_CHARS,
+    SECTION_CHARS,
+    SHORTENED,
+    channel_input,
+    context,
+    date_label,
+    fair_shares,
+    section,
+    tags_mrkdwn,
+    text_input,
+    user_sections,
+)
 from handlers.ids import Action, input_id
 from handlers.ids import Block as B
 from handlers.ids import View as V
 
 CONSENT_VALUE = "no_personal_data"
+HEADER_TEXT = 140  # of a header's 150 characters, after its emoji
+MAX_NAMES = 50  # people named as offering help; more are counted
 
 
 def share_text(card: ShareCard) -> str:
     """The notification text of a posted share (escaped mrkdwn)."""
-    what = card.title or t.shorten(card.body, 80)
-    return f"Practice share from <@{card.author_id}>: {t.escape(what)}"
+    what = t.escaped_within(card.title or card.body, 5 * t.MAX_TITLE_CHARS if card.title else 80)
+    return f"Practice share from <@{card.author_id}>: {what}"
 
 
 def share_message(card: ShareCard) -> list[Block]:
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=f"💡 {t.shorten(card.title or 'Practice share', 140)}"))
+        HeaderBlock(text=PlainTextObject(text=f"💡 {t.shorten(card.title or 'Practice share', HEADER_TEXT)}"))
     ]
-    if card.impact or card.title:
-        blocks.append(section(f"*What we did*\n{t.escape(card.body)}"))
-    else:
-        blocks.append(section(t.escape(card.body)))
+    link = f"🔗 {t.link(card.link)}" if card.link else ""  # up to 2,500 characters: 500 of "&" in a web address
+    body_room, impact_room = fair_shares(
+        [t.escaped_length(card.body), t.escaped_length(card.impact or "")], MESSAGE_TEXT_CHARS - len(link)
+    )
+    heading = "*What we did*\n" if card.impact or card.title else ""
+    blocks += user_sections(card.body, heading=heading, room=body_room)
     if card.impact:
-        blocks.append(section(f"*What changed for children and young people*\n{t.escape(card.impact)}"))
-    if card.link:
-        blocks.append(section(f"🔗 {t.link(card.link)}"))
+        blocks += user_sections(card.impact, heading="*What changed for children and young people*\n", room=impact_room)
+    if link:
+        blocks.append(section(link))
     blocks.append(
         ActionsBlock(
             elements=[
@@ -61,6 +84,10 @@ def share_message(card: ShareCard) -> list[Block]:
         )
     )
     blocks.append(context(f"Shared by <@{card.author_id}>", tags_mrkdwn(card.tags)))
+    if t.escaped_length(card.body) > body_room or t.escaped_length(card.impact or "") > impact_room:
+        blocks.append(
+            context(f"{SHORTENED}: every word is saved, and <@{card.author_id}> sees it all in *Edit my share*.")
+        )
     return blocks
 
 
@@ -134,7 +161,7 @@ def delete_share_modal(card: ShareCard, metadata: str) -> View:
         blocks=[
             section(
                 "This removes your share from the channel and from Programme Talks. It cannot be undone.\n\n"
-                f">{t.escape(t.shorten(card.title or card.body, 200))}"
+                f">{t.escaped_within(card.title or card.body, 200)}"
             )
         ],
         private_metadata=metadata,
@@ -142,12 +169,17 @@ def delete_share_modal(card: ShareCard, metadata: str) -> View:
 
 
 def request_text(card: RequestCard) -> str:
-    return f"Collaboration request from <@{card.requester_id}>: {t.escape(t.shorten(card.body, 80))}"
+    return f"Collaboration request from <@{card.requester_id}>: {t.escaped_within(card.body, 80)}"
 
 
 def request_message(card: RequestCard) -> list[Block]:
     title = "✅ Collaboration request (resolved)" if card.resolved else "🤝 Collaboration request"
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title)), section(t.escape(card.body))]
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=title)),
+        *user_sections(card.body, room=MESSAGE_TEXT_CHARS),
+    ]
+    if t.escaped_length(card.body) > MESSAGE_TEXT_CHARS:
+        blocks.append(context(f"{SHORTENED}: every word is saved."))
     blocks.append(
         context(
             f"Asked by <@{card.requester_id}>",
@@ -155,7 +187,9 @@ def request_message(card: RequestCard) -> list[Block]:
         )
     )
     if card.offerers:
-        names = ", ".join(f"<@{user}>" for user in card.offerers)
+        names = ", ".join(f"<@{user}>" for user in card.offerers[:MAX_NAMES])
+        if len(card.offerers) > MAX_NAMES:
+            names += f" and {len(card.offerers) - MAX_NAMES} others"
         blocks.append(section(f"🙋 *Offered to help:* {names}"))
     elif not card.resolved:
         blocks.append(section("No offers yet. Could you or your team help?"))
@@ -177,7 +211,7 @@ def offer_notice(card: RequestCard, offerer_id: str) -> list[Block]:
     return [
         section(
             f"🙋 <@{offerer_id}> offered to help with your collaboration request{where}:\n"
-            f">{t.escape(t.shorten(card.body, 300))}\n\nSend them a message to get started."
+            f">{t.escaped_within(card.body, 300)}\n\nSend them a message to get started."
         ),
         ActionsBlock(
             elements=[ButtonElement(text="Mark resolved", action_id=Action.RESOLVE_REQUEST, value=str(card.id))]
@@ -231,5 +265,17 @@ NOT_SAVED = (
 
 def not_saved_blocks(what: str, *, why: str = NOT_SAVED) -> list[Block]:
     """Ephemeral: why the words were not taken (by default: the database was unreachable), and the words
-    themselves, so nothing is lost."""
-    return [section(why), section(f"```{t.escape(t.shorten(what, 2900))}```")]
+    themselves, every one, in as many code blocks as they need, so nothing is lost.
+
+    Only words past what 50 blocks can hold (some 140,000 escaped characters) are counted instead of shown.
+    """
+    fence = "```"
+    pieces = t.escaped_pieces(what, SECTION_CHARS - 2 * len(fence))
+    room = MESSAGE_BLOCKS - 1  # after `why`
+    shown, left_out = pieces, ""
+    if len(pieces) > room:
+        shown = pieces[: room - 1]
+        missing = sum(len(t.unescape(piece)) for piece in pieces[room - 1 :])
+        left_out = f"…and {missing:,} more characters, too many to show here."
+    blocks: list[Block] = [section(why), *(section(f"{fence}{piece}{fence}") for piece in shown)]
+    return [*blocks, context(left_out)] if left_out else blocks

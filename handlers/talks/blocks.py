@@ -13,7 +13,7 @@ from handlers.blocks import date_label, section, tags_mrkdwn
 
 
 def search_results(words: str, hits: Sequence[ShareCard | RequestCard]) -> list[Block]:
-    query = t.escape(t.shorten(words, 100))
+    query = t.escaped_within(words, 100)
     if not hits:
         return [
             section(
@@ -32,10 +32,10 @@ def _hit_text(hit: ShareCard | RequestCard) -> str:
     see = f" · {t.link(hit.permalink, 'open')}" if hit.permalink else ""
     when = f" · {date_label(hit.created_at.date())}" if hit.created_at else ""
     if isinstance(hit, ShareCard):
-        title = t.escape(t.shorten(hit.title, 140)) if hit.title else ""
-        body = t.escape(t.shorten(hit.body, 400))
+        title = t.escaped_within(hit.title, 140) if hit.title else ""
+        body = t.escaped_within(hit.body, 400)
         tags = f"\n{tags_mrkdwn(hit.tags)}" if hit.tags else ""
         heading = f"💡 *{title}*\n" if title else "💡 "
         return f"{heading}{body}{tags}\n_Shared by <@{hit.author_id}>{when}{see}_"
     state = "resolved" if hit.resolved else plural(len(hit.offerers), "offer")
-    return f"🤝 {t.escape(t.shorten(hit.body, 400))}\n_Asked by <@{hit.requester_id}>{when} · {state}{see}_"
+    return f"🤝 {t.escaped_within(hit.body, 400)}\n_Asked by <@{hit.requester_id}>{when} · {state}{see}_"
