@@ -97,7 +97,7 @@ def _show(request: TalksRequest) -> None:
 
 def _subscribe(run: JobRun, request: TalksRequest, words: str) -> None:
     try:
-        schedule = parse_schedule(words)
+        schedule = parse_schedule(words, today=request.deps.today())
     except ScheduleError as error:
         request.say(t.escape(str(error)))
         return

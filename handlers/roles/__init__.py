@@ -99,7 +99,7 @@ def _list_or_manage(request: TalksRequest, role: _Role) -> Job | None:
         emoji = ws.get_highlight_emoji(session, team_id=request.team_id)
     if not holders:
         request.say(
-            f"There are no {role.plural} yet. {role.appointers.capitalize()} can appoint one with "
+            f"There are no {role.plural} yet. {role.appointers[0].upper() + role.appointers[1:]} can appoint one with "
             f"`/talks {role.name} @name`."
         )
         return None
