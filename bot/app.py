@@ -6,6 +6,7 @@ the words it adds to `/talks` (TALKS_VERBS).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +18,31 @@ from slack_sdk import WebClient
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.delivery import Runner
-from handlers import agreements, digests, highlights, home, meetups, roles, shares, talks
+from bot.installations import (
+    Clients,
+    InstallationAuthorize,
+    Installations,
+    make_clients,
+    not_installed_sentence,
+    web_client,
+)
+from handlers import (
+    agreements,
+    capture,
+    concerns,
+    digests,
+    fallbacks,
+    follows,
+    highlights,
+    home,
+    installs,
+    meetups,
+    newsletter,
+    privacy,
+    roles,
+    shares,
+    talks,
+)
 from handlers.context import Deps, DigestDesk, JobQueue, TalksVerb, log_failure
 from storage.db import Sessions
 
@@ -26,11 +51,26 @@ if TYPE_CHECKING:
 
     from bot.jobs import JobRunner
     from bot.server import Server
+    from bot.socket import SocketModeService
     from bot.worker import WorkerProcess
 
 log = logging.getLogger(__name__)
 
-FEATURES = (shares, agreements, meetups, roles, highlights, digests, home)
+FEATURES = (
+    shares,
+    agreements,
+    meetups,
+    roles,
+    highlights,
+    digests,
+    home,
+    installs,
+    newsletter,
+    privacy,
+    concerns,
+    capture,
+    follows,
+)
 
 
 def create_app(
@@ -42,23 +82,45 @@ def create_app(
     executor: ThreadPoolExecutor | None = None,
     jobs: JobQueue | None = None,
     digest_desk: DigestDesk | None = None,
+    clients: Clients | None = None,
 ) -> tuple[App, Deps]:
     """The Bolt app, and the dependencies its listeners were given. Listeners run on `executor`; the work they
-    hand on is recorded in the outbox and `jobs` is told of it (a runner here, or the worker process)."""
-    app = App(
-        signing_secret=settings.slack_signing_secret,
-        client=client,
-        token_verification_enabled=False,  # checked lazily on the first request, so start-up never needs Slack
-        listener_executor=executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
-        logger=logging.getLogger("slack_bolt"),
-    )
-    digest_desk = digest_desk or Runner(sessions, client, settings.tz, clock=clock)
+    hand on is recorded in the outbox and `jobs` is told of it (a runner here, or the worker process).
+
+    For one workspace, `client` carries its bot token. For many (settings.oauth), `client` carries none: each
+    request is authorized with its own workspace's token (bot.installations), and the app offers the install
+    pages (bot.oauth; `app.oauth_flow`)."""
+    listener_executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
+    if settings.oauth:
+        from bot.oauth import make_install_flow
+
+        installations = clients if isinstance(clients, Installations) else Installations(settings, sessions)
+        clients = installations
+        app = App(
+            signing_secret=settings.slack_signing_secret,
+            client=web_client(settings, None),  # no token of its own: each request's comes from authorize
+            authorize=InstallationAuthorize(installations),  # type: ignore[arg-type]  # Bolt takes an Authorize
+            oauth_flow=make_install_flow(settings, sessions, installations),
+            user_facing_authorize_error_message=not_installed_sentence(settings),
+            listener_executor=listener_executor,
+            logger=logging.getLogger("slack_bolt"),
+        )
+    else:
+        app = App(
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            token_verification_enabled=False,  # checked lazily on the first request, so start-up never needs Slack
+            listener_executor=listener_executor,
+            logger=logging.getLogger("slack_bolt"),
+        )
+    digest_desk = digest_desk or Runner(sessions, clients or client, settings.tz, clock=clock)
     deps = Deps(sessions=sessions, clock=clock, tz=settings.tz, digests=digest_desk, jobs=jobs)
     verbs: dict[str, TalksVerb] = {}
     for feature in FEATURES:
         feature.register(app, deps)
         verbs |= feature.TALKS_VERBS
     talks.register(app, deps, verbs)
+    fallbacks.register(app)  # last: Bolt runs the first listener that matches, and these match what is left
 
     @app.error
     def handle_error(error: Exception, body: dict) -> None:
@@ -76,10 +138,14 @@ class Served:
     server: Server  # waitress: .run(), .close()
     executor: ThreadPoolExecutor  # Bolt's listeners
     background: JobRunner | WorkerProcess  # does the work listeners hand on, recorded in the outbox
+    socket: SocketModeService | None = None  # over Socket Mode: the connection to Slack (connect() to serve)
 
     def drain(self) -> None:
-        """Wait for every listener, and then the jobs already handed over, to finish. (What is not finished
-        stays in the outbox, and is done when the server starts again.)"""
+        """Stop taking Slack's envelopes (over Socket Mode), then wait for every listener, and then the jobs already
+        handed over, to finish. (What is not finished stays in the outbox, and is done when the server starts
+        again.)"""
+        if self.socket is not None:
+            self.socket.close()
         self.executor.shutdown(wait=True)
         self.background.shutdown(wait=True)
 
@@ -97,20 +163,25 @@ def serve_app(
     digest_desk: DigestDesk | None = None,
     worker_process: bool = True,
     log_level: int = logging.INFO,
+    socket_mode: bool = False,
 ) -> Served:
     """Assemble the app on waitress the one way `serve`, the tests, the demo and the benchmarks all use.
 
     With `worker_process`, the outbox's jobs are done in bot.worker's process (which keeps the real clock);
-    otherwise by a runner on 4 threads here.
+    otherwise by a runner on 4 threads here. With `socket_mode`, Slack's requests come over Socket Mode
+    (`served.socket.connect()` starts them) and waitress serves only the monitors' endpoints.
     """
     from bot.jobs import JobRunner
+    from bot.logs import ContextExecutor
+    from bot.oauth import install_pages
     from bot.server import make_server, make_wsgi_app, prefer_quick_answers, settle_memory
+    from bot.socket import SocketModeService
     from bot.worker import WorkerProcess
 
     if worker_process and clock is not system_clock:
         raise ValueError("the worker process keeps the real clock: run it without a clock of your own")
     prefer_quick_answers()
-    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener")
+    executor = ContextExecutor(max_workers=threads, thread_name_prefix="listener")  # listeners log as their request
     background: JobRunner | WorkerProcess
     if worker_process:
         background = WorkerProcess(settings, log_level=log_level).start()
@@ -118,11 +189,29 @@ def serve_app(
             settings, sessions, client, clock=clock, executor=executor, jobs=background, digest_desk=digest_desk
         )
     else:
-        background = JobRunner(sessions, client)
+        clients = make_clients(settings, sessions, client)
+        background = JobRunner(sessions, clients, lease=dt.timedelta(seconds=settings.job_lease_seconds))
         app, deps = create_app(
-            settings, sessions, client, clock=clock, executor=executor, jobs=background, digest_desk=digest_desk
+            settings,
+            sessions,
+            client,
+            clock=clock,
+            executor=executor,
+            jobs=background,
+            digest_desk=digest_desk,
+            clients=clients,
         )
         background.start(deps)
-    server = make_server(make_wsgi_app(app, engine), host=host, port=port, threads=threads)
+    pages = install_pages(app.oauth_flow) if app.oauth_flow is not None else {}
+    wsgi = make_wsgi_app(
+        app,
+        engine,
+        signing_secret=settings.slack_signing_secret,
+        background=background,
+        serve_slack=not socket_mode,
+        pages=pages,
+    )
+    server = make_server(wsgi, host=host, port=port, threads=threads)
+    socket = SocketModeService(app, settings.slack_app_token) if socket_mode else None
     settle_memory()
-    return Served(app=app, server=server, executor=executor, background=background)
+    return Served(app=app, server=server, executor=executor, background=background, socket=socket)

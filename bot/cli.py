@@ -1,17 +1,30 @@
-"""The `programme-talks` command: serve, migrate, demo."""
+"""The `programme-talks` command: serve, scheduler, run-due, migrate, erase-workspace, demo.
+
+Whatever is wrong before a command can start (a setting, the database, its schema, the port) ends the same
+way: one sentence on stderr and a non-zero exit status, never a traceback or a server left half started.
+
+Exit status: 0 done; 1 run-due left something due undone (the next run catches up); 2 a setting or an argument
+is wrong (a restart will not help); 3 something needed is not ready: the database unreachable or its schema
+behind, or the port taken (a restart may help, once it is).
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import logging
+import multiprocessing
+import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, NoReturn
 
 from bot import logs
-from bot.config import ConfigError, Settings, redact_url
+from bot.config import LOG_FORMATS, ConfigError, Settings, redact_url
+from bot.startup import NotReady
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -22,53 +35,246 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("programme_talks")
 
+UNDONE, WRONG_SETTING, NOT_READY = 1, 2, 3
+DEFAULT_PORT = 3000
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="programme-talks", description="Share practice and collaborate, in Slack.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve Slack's requests on /slack/events (and /healthz)")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=3000)
-    serve.add_argument("--no-scheduler", action="store_true", help="web only: another process runs the scheduler")
-    commands.add_parser("scheduler", help="run the scheduler alone (digests), without serving Slack's requests")
-    run_due = commands.add_parser("run-due", help="do once everything the scheduler would have done by a moment")
+# What each command's --help says about the environment it reads.
+SLACK_TOKEN = "  SLACK_BOT_TOKEN       required for one workspace: the bot token (xoxb-...), from OAuth & Permissions\n"
+SIGNING = (
+    "  SLACK_SIGNING_SECRET  required (but not with --socket-mode): verifies requests come from Slack\n"
+    "                        (Basic Information)\n"
+)
+APP_TOKEN = "  SLACK_APP_TOKEN       required with --socket-mode: an app-level token (xapp-...), connections:write\n"
+MANY = (
+    "  SLACK_CLIENT_ID, SLACK_CLIENT_SECRET\n"
+    "                        for many workspaces, each installing at /slack/install, instead of\n"
+    "                        SLACK_BOT_TOKEN (Basic Information)\n"
+    "  SLACK_REDIRECT_URI    https://<your address>/slack/oauth_redirect (default: the app's at Slack)\n"
+    "  PROGRAMME_TALKS_SECRET_KEY  encrypts the workspaces' tokens in the database (a Fernet key;\n"
+    "                        several, comma-separated and newest first, while changing keys)\n"
+    "  PROGRAMME_TALKS_KEEP_UNINSTALLED_DAYS  days a workspace's data is kept after it removes the\n"
+    "                        app, so a reinstall restores it (default: 30)\n"
+)
+DATABASE = (
+    "  DATABASE_URL          postgresql://user:password@host/database or sqlite:///path/to/file.sqlite3\n"
+    "                        (default: sqlite:///programme-talks.sqlite3 in the working directory)\n"
+)
+OPTIONAL = (
+    "  SLACK_API_URL         where Web API calls go (default: https://slack.com/api/)\n"
+    "  PROGRAMME_TALKS_TZ    the workspace's time zone (default: Europe/London)\n"
+)
+LOG_FORMAT = "  PROGRAMME_TALKS_LOG_FORMAT  text or json: the default for --log-format (default: text)\n"
+EXIT = "exit status: 0 done, 2 a setting is wrong, 3 the database or the port is not ready"
+
+
+def environment(*lines: str) -> str:
+    return "environment:\n" + "".join(lines)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (and the --help to read) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(WRONG_SETTING, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> Parser:
+    help_format = argparse.RawDescriptionHelpFormatter
+    parser = Parser(
+        prog="programme-talks",
+        description="Share practice and collaborate, in Slack.",
+        epilog="`programme-talks COMMAND --help` says what a command does, its defaults and the variables it reads.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve Slack's requests on /slack/events (and /healthz, /readyz, /metrics)",
+        formatter_class=help_format,
+        description=(
+            "Serve Slack's requests on POST /slack/events (commands, interactivity and events), and GET\n"
+            "/healthz, /readyz and /metrics for monitors, on waitress, with the after-ack worker process\n"
+            "and, unless --no-scheduler, the scheduler (digests, review nudges, event reminders).\n"
+            "It refuses to start, with one sentence, if a setting is wrong, the port is taken, the database\n"
+            "can't be reached or its schema is behind (run `programme-talks migrate`, or pass --migrate).\n"
+            "On SQLite it migrates the database itself and serves as a single replica.\n"
+            "With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET it serves many workspaces, each installing the app\n"
+            "at GET /slack/install. With --socket-mode it connects out to Slack instead (no public address\n"
+            "needed) and serves only /healthz, /readyz and /metrics on --host and --port."
+        ),
+        epilog=environment(SLACK_TOKEN, SIGNING, APP_TOKEN, MANY, DATABASE, OPTIONAL, LOG_FORMAT) + EXIT,
+    )
+    serve.add_argument("--host", default="0.0.0.0", help="the address to listen on (default: 0.0.0.0, every one)")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"the port (default: {DEFAULT_PORT})")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="serve Slack only: `programme-talks scheduler` runs elsewhere"
+    )
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="bring the schema up to date first, one replica at a time (default: refuse if it is behind)",
+    )
+    serve.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="take Slack's requests over Socket Mode (SLACK_APP_TOKEN), for a server Slack cannot reach",
+    )
+    _log_format_option(serve)
+
+    scheduler = commands.add_parser(
+        "scheduler",
+        help="run the scheduler alone, without serving Slack's requests",
+        formatter_class=help_format,
+        description=(
+            "Run the scheduler alone: every minute, post what is due (digests, review nudges, event\n"
+            "reminders) and not yet done, until stopped (Ctrl-C or SIGTERM). Pair it with\n"
+            "`programme-talks serve --no-scheduler`. Several may run: one at a time does the work (it\n"
+            "holds the scheduler's lease in the database), and the ledger posts everything once.\n"
+            "It refuses to start if the database can't be reached or its schema is behind."
+        ),
+        epilog=environment(SLACK_TOKEN, DATABASE, OPTIONAL, LOG_FORMAT) + EXIT,
+    )
+    _log_format_option(scheduler)
+
+    run_due = commands.add_parser(
+        "run-due",
+        help="do once everything the scheduler would have done by a moment",
+        formatter_class=help_format,
+        description=(
+            "Do, once, everything the scheduler would have done by a moment and has not done yet (digests,\n"
+            "review nudges, event reminders), print a line for each thing done, and exit. Running it twice\n"
+            "does nothing the second time. For cron: it exits 1 when something due was left undone (the\n"
+            "database failed partway, or Slack had a passing fault); the next run catches up."
+        ),
+        epilog=environment(SLACK_TOKEN, DATABASE, OPTIONAL, LOG_FORMAT)
+        + "exit status: 0 done, 1 something due was left undone, 2 a setting is wrong, 3 the database is not ready",
+    )
     run_due.add_argument(
         "--at",
         type=_moment,
         default=None,
         metavar="ISO-TIMESTAMP",
-        help="the moment to run as (default: now); without a zone, the workspace's time zone",
+        help="the moment to run as (default: now); without a zone, in the workspace's time zone",
     )
-    commands.add_parser("migrate", help="bring the database schema up to date")
-    commands.add_parser("demo", help="play a short scene against a local Slack stand-in; no Slack account needed")
-    args = parser.parse_args(argv)
+    _log_format_option(run_due)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date",
+        formatter_class=help_format,
+        description=(
+            "Apply the Alembic migrations this release has and the database has not, then exit. Safe to run\n"
+            "while the previous release is serving (README: Backups and upgrades), and from several machines\n"
+            "at once: on PostgreSQL they take turns under an advisory lock."
+        ),
+        epilog=environment(DATABASE, LOG_FORMAT) + EXIT,
+    )
+    _log_format_option(migrate)
+
+    erase = commands.add_parser(
+        "erase-workspace",
+        help="erase everything the app holds for one workspace, at once",
+        formatter_class=help_format,
+        description=(
+            "Erase every row the database holds for a workspace (its shares, requests, agreements, events,\n"
+            "digests, roles, audit trail, installation: everything with its team id), at once and for good.\n"
+            "Without --yes it only says what it would erase. If the app is still installed there through\n"
+            "OAuth, its bot token is revoked first, which removes the app from that workspace. (A workspace\n"
+            "that removes the app is erased by itself after PROGRAMME_TALKS_KEEP_UNINSTALLED_DAYS.)"
+        ),
+        epilog=environment(DATABASE, MANY, LOG_FORMAT)
+        + "exit status: 0 erased (or nothing to erase), 2 not erased: --yes missing or a setting wrong, "
+        "3 the database is not ready",
+    )
+    erase.add_argument("team_id", metavar="TEAM_ID", type=_team_id, help="the workspace's id, such as T0123ABCD")
+    erase.add_argument("--yes", action="store_true", help="erase (without it, only say what would be erased)")
+    _log_format_option(erase)
+
+    erase_uninstalled = commands.add_parser(
+        "erase-uninstalled",
+        help="erase the workspaces that removed the app longer ago than they are kept",
+        formatter_class=help_format,
+        description=(
+            "Erase every workspace that removed the app more than PROGRAMME_TALKS_KEEP_UNINSTALLED_DAYS ago\n"
+            "(every row with its team id), print a line for each, and exit. Run it daily (cron, a systemd\n"
+            "timer); running it again erases nothing more. A workspace that installed the app again is kept."
+        ),
+        epilog=environment(DATABASE, LOG_FORMAT, "  PROGRAMME_TALKS_KEEP_UNINSTALLED_DAYS  (default: 30)\n") + EXIT,
+    )
+    _log_format_option(erase_uninstalled)
+
+    demo = commands.add_parser(
+        "demo",
+        help="play a short scene against a local Slack stand-in; no Slack account needed",
+        description=(
+            "Play a scripted week against a built-in local Slack stand-in, on a temporary SQLite database, and "
+            "print what Slack would show. Reads no environment variables."
+        ),
+    )
+    demo.add_argument("--socket-mode", action="store_true", help="play it over Socket Mode instead of HTTP")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
-            return serve_command(args.host, args.port, scheduler=not args.no_scheduler)
+            return serve_command(
+                args.host,
+                args.port,
+                scheduler=not args.no_scheduler,
+                migrate=args.migrate,
+                log_format=args.log_format,
+                socket_mode=args.socket_mode,
+            )
         if args.command == "scheduler":
-            return scheduler_command()
+            return scheduler_command(log_format=args.log_format)
         if args.command == "run-due":
-            return run_due_command(args.at)
+            return run_due_command(args.at, log_format=args.log_format)
         if args.command == "migrate":
-            return migrate_command()
+            return migrate_command(log_format=args.log_format)
+        if args.command == "erase-workspace":
+            return erase_workspace_command(args.team_id, yes=args.yes, log_format=args.log_format)
+        if args.command == "erase-uninstalled":
+            return erase_uninstalled_command(log_format=args.log_format)
         if args.command == "demo":
             from bot.devkit.demo import run_demo
 
-            return run_demo()
+            return run_demo(socket_mode=args.socket_mode)
     except ConfigError as error:
-        print(f"programme-talks: {error}", file=sys.stderr)
-        return 2
+        return _refuse(error, WRONG_SETTING)
+    except NotReady as error:
+        return _refuse(error, NOT_READY)
     return 1
 
 
-def migrate_command() -> int:
-    from storage.db import make_engine, migrate
+def _refuse(error: Exception, status: int) -> int:
+    print(f"programme-talks: {error}", file=sys.stderr)
+    return status
 
-    settings = Settings.from_env(require_slack=False)
-    logs.configure(logging.INFO, *settings.secrets())
-    migrate(make_engine(settings.database_url, answer_in_time=False))
-    log.info("database %s is up to date", redact_url(settings.database_url))
-    return 0
+
+def _version() -> str:
+    try:
+        return version("programme-talks")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
+def _log_format_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=None,
+        help="text (lines for people) or json (one object a line, for a log collector); "
+        "default: PROGRAMME_TALKS_LOG_FORMAT, else text",
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number from 0 to 65535")
+    return int(text)
 
 
 def _moment(text: str) -> dt.datetime:
@@ -79,36 +285,135 @@ def _moment(text: str) -> dt.datetime:
     return moment
 
 
-def _runtime(settings: Settings) -> tuple[Engine, Sessions, WebClient, Runner]:
-    """The pieces every long-running command shares: engine, sessions, Slack client, digest runner."""
+def _team_id(text: str) -> str:
+    if not (text[:1] == "T" and len(text) >= 2 and text.replace("_", "").isalnum() and text.isupper()):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a workspace id, which starts with T, such as T0123ABCD")
+    return text
+
+
+def _settings(
+    *, require_slack: bool = True, require_signing_secret: bool = True, socket_mode: bool = False
+) -> Settings:
+    settings = Settings.from_env(
+        require_slack=require_slack, require_signing_secret=require_signing_secret, socket_mode=socket_mode
+    )
+    return settings.check(slack=require_slack)
+
+
+def _logging(settings: Settings, level: int, log_format: str | None) -> Settings:
+    """Log as --log-format says, else as PROGRAMME_TALKS_LOG_FORMAT did; the settings, carrying the format chosen
+    to the processes started with them (the after-ack worker)."""
+    settings = replace(settings, log_format=log_format or settings.log_format)
+    logs.configure(level, *settings.secrets(), json=settings.log_format == "json")
+    return settings
+
+
+def migrate_command(*, log_format: str | None = None) -> int:
+    from bot.startup import migrate_database
+
+    settings = _settings(require_slack=False)
+    settings = _logging(settings, logging.INFO, log_format)
+    schema = migrate_database(settings)
+    log.info("database %s is up to date (revision %s)", redact_url(settings.database_url), schema.current)
+    return 0
+
+
+def _runtime(settings: Settings, *, migrate: bool = False) -> tuple[Engine, Sessions, WebClient, Runner]:
+    """The pieces every long-running command shares: engine, sessions, Slack client, and the delivery runner
+    (each workspace's posts with its own client: the one token's, or, for many, each one's from the database).
+
+    The database must be ready first (bot.startup.ready_database): reachable, its schema this release's; for many
+    workspaces, its stored tokens readable with PROGRAMME_TALKS_SECRET_KEY.
+    """
     from bot.clock import system_clock
     from bot.delivery import Runner
+    from bot.installations import make_clients
     from bot.slack import make_client
-    from storage.db import make_engine, make_sessions, migrate
+    from bot.startup import ready_database
+    from storage.db import make_sessions
 
-    engine = make_engine(settings.database_url)
-    if engine.dialect.name == "sqlite":
-        migrate(engine)
+    engine = ready_database(settings, migrate_first=migrate)
     sessions, client = make_sessions(engine), make_client(settings)
-    return engine, sessions, client, Runner(sessions, client, settings.tz, clock=system_clock)
+    if settings.oauth:
+        from bot.installations import Cipher, check_stored_tokens
+
+        try:
+            check_stored_tokens(sessions, Cipher(settings.secret_key))  # a missing or wrong key: one sentence
+        except BaseException:
+            engine.dispose()
+            raise
+    runner = Runner(
+        sessions,
+        make_clients(settings, sessions, client),
+        settings.tz,
+        clock=system_clock,
+        keep_uninstalled=dt.timedelta(days=settings.keep_uninstalled_days),
+    )
+    return engine, sessions, client, runner
 
 
-def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
+def serve_command(
+    host: str,
+    port: int,
+    *,
+    scheduler: bool = True,
+    migrate: bool = False,
+    log_format: str | None = None,
+    socket_mode: bool = False,
+) -> int:
     from bot.app import serve_app
     from bot.delivery import start_scheduler
     from bot.server import server_url
+    from bot.startup import check_port, port_problem
 
-    settings = Settings.from_env()
-    logs.configure(logging.INFO, *settings.secrets())
-    engine, sessions, client, runner = _runtime(settings)
-    served = serve_app(settings, engine, sessions, client, host=host, port=port, digest_desk=runner)
+    settings = _settings(socket_mode=socket_mode)
+    _forget_slack_secrets()
+    settings = _logging(settings, logging.INFO, log_format)
+    check_port(host, port)
+    engine, sessions, client, runner = _runtime(settings, migrate=migrate)
+    _prepare_metrics()  # before the worker process starts, so it counts where /metrics reads
+    try:
+        served = serve_app(
+            settings, engine, sessions, client, host=host, port=port, digest_desk=runner, socket_mode=socket_mode
+        )
+    except OSError as error:  # the port was taken between the check and now
+        _stop_worker()
+        raise NotReady(port_problem(error, host, port)) from error
+    except BaseException:
+        _stop_worker()
+        raise
+    if served.socket is not None:
+        try:
+            served.socket.connect()
+        except BaseException:
+            served.server.close()
+            served.drain()
+            raise
     scheduler_thread = start_scheduler(runner) if scheduler else None
+    url = server_url(served.server)
     log.info(
-        "serving Slack on %s/slack/events (database %s, scheduler %s)",
-        server_url(served.server),
+        "serving Slack %s (database %s, scheduler %s)",
+        f"over Socket Mode, and monitors on {url}" if served.socket else f"on {url}/slack/events",
         redact_url(settings.database_url),
         "on" if scheduler_thread else "off",
     )
+    if settings.oauth:
+        log.info("serving many workspaces: each installs the app at %s/slack/install", url)
+        if not settings.secret_key:
+            log.warning(
+                "the workspaces' Slack tokens are kept in the database unencrypted: set PROGRAMME_TALKS_SECRET_KEY "
+                "(README: Many workspaces) and they are encrypted at the next start"
+            )
+        if scheduler:
+            log.warning(
+                "scheduled digests, review nudges and event reminders are not posted when serving many workspaces in "
+                "this release (`/talks digest now` and preview work)"
+            )
+    if engine.dialect.name == "sqlite":
+        log.info(
+            "serving as a single replica: a SQLite database is one machine's file, so run one `serve` on it "
+            "(use PostgreSQL to run several)"
+        )
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: drain, exactly as for Ctrl-C
     try:
         served.server.run()
@@ -122,16 +427,56 @@ def serve_command(host: str, port: int, *, scheduler: bool = True) -> int:
     return 0
 
 
+def _prepare_metrics() -> None:
+    from bot import metrics
+
+    try:
+        metrics.prepare()
+    except OSError as error:
+        raise ConfigError(
+            f"PROMETHEUS_MULTIPROC_DIR is {os.environ.get('PROMETHEUS_MULTIPROC_DIR')}, a folder this user cannot "
+            f"create or write to ({error.strerror}): make it writable, or leave it unset for a fresh one."
+        ) from error
+
+
+def _forget_slack_secrets() -> None:
+    """Take the Slack secrets out of this process's environment once they are in the settings.
+
+    Bolt's App reads SLACK_BOT_TOKEN from the environment even when it is given a client (which already has the
+    token), then warns at every start that the token "will be unused". The settings are the app's one source of
+    its secrets, so the environment no longer needs them; the worker process, which gets the settings from
+    this one, no longer inherits them either.
+    """
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "PROGRAMME_TALKS_SECRET_KEY",
+    ):
+        os.environ.pop(name, None)
+
+
+def _stop_worker() -> None:
+    """The server failed to start after its worker process had: stop the worker, which has no work yet, so this
+    process can exit (it would otherwise wait for the worker, which waits for work, for ever)."""
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join()
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def scheduler_command() -> int:
+def scheduler_command(*, log_format: str | None = None) -> int:
     from bot.delivery import start_scheduler
 
-    settings = Settings.from_env()
-    logs.configure(logging.INFO, *settings.secrets())
+    settings = _settings(require_signing_secret=False)
+    settings = _logging(settings, logging.INFO, log_format)
     _engine, _sessions, _client, runner = _runtime(settings)
+    _prepare_metrics()
     background = start_scheduler(runner)
     log.info("scheduler running (database %s); Ctrl-C stops it", redact_url(settings.database_url))
     stop = threading.Event()
@@ -145,20 +490,88 @@ def scheduler_command() -> int:
     return 0
 
 
-def run_due_command(at: dt.datetime | None) -> int:
-    settings = Settings.from_env()
-    logs.configure(logging.WARNING, *settings.secrets())
-    _engine, _sessions, _client, runner = _runtime(settings)
+def run_due_command(at: dt.datetime | None, *, log_format: str | None = None) -> int:
+    from bot.delivery.runner import left_undone
+
+    settings = _settings(require_signing_secret=False)
+    settings = _logging(settings, logging.WARNING, log_format)
+    engine, _sessions, _client, runner = _runtime(settings)
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=settings.tz)
     moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     lines = runner.run_due(moment)
+    engine.dispose()
     print(
         f"run-due at {moment.astimezone(settings.tz):%Y-%m-%d %H:%M %Z}: "
         + (f"{len(lines)} thing{'s' if len(lines) != 1 else ''} done" if lines else "nothing to do")
     )
     for line in lines:
         print(f"  {line}")
+    if left_undone(lines):
+        print(
+            "programme-talks: run-due left something due undone (see above); the next run catches up.",
+            file=sys.stderr,
+        )
+        return UNDONE
+    return 0
+
+
+def erase_workspace_command(team_id: str, *, yes: bool, log_format: str | None = None) -> int:
+    from bot.installations import revoke_token
+    from bot.startup import ready_database
+    from storage import installations as store
+    from storage.db import make_sessions
+
+    settings = _settings(require_slack=False)
+    settings = _logging(settings, logging.WARNING, log_format)
+    engine = ready_database(settings)
+    try:
+        sessions = make_sessions(engine)
+        with sessions.begin() as session:
+            counts = store.count_workspace_rows(session, team_id=team_id)
+            installation = store.get_installation(session, team_id=team_id)
+        if not counts:
+            print(f"Workspace {team_id} has nothing in this database: nothing to erase.")
+            return 0
+        total = sum(counts.values())
+        print(f"Workspace {team_id} has {total} row{'s' if total != 1 else ''} here:")
+        for table, found in counts.items():
+            print(f"  {table}: {found}")
+        if not yes:
+            print(f"Nothing was erased. To erase them all, for good: programme-talks erase-workspace {team_id} --yes")
+            return WRONG_SETTING
+        live = installation is not None and installation.installed and installation.bot_token is not None
+        if live and settings.oauth and revoke_token(settings, sessions, team_id):
+            print("Revoked its bot token at Slack: the app is no longer in that workspace.")
+        elif live or (installation is None and not settings.oauth):
+            print("If the app is still in that workspace, remove it there too (Slack: Settings, Manage apps).")
+        with sessions.begin() as session:
+            erased = store.erase_workspace(session, team_id=team_id)
+        gone = sum(erased.values())
+        print(f"Erased {gone} row{'s' if gone != 1 else ''} of workspace {team_id}.")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def erase_uninstalled_command(*, log_format: str | None = None) -> int:
+    from bot.delivery.retention import erase_uninstalled_workspaces
+    from bot.startup import ready_database
+    from storage.db import make_sessions
+
+    settings = _settings(require_slack=False)
+    settings = _logging(settings, logging.WARNING, log_format)
+    engine = ready_database(settings)
+    try:
+        keep = dt.timedelta(days=settings.keep_uninstalled_days)
+        erased = erase_uninstalled_workspaces(make_sessions(engine), now=dt.datetime.now(dt.UTC), keep=keep)
+    finally:
+        engine.dispose()
+    if not erased:
+        print(f"No workspace removed the app more than {keep.days} days ago: nothing to erase.")
+    for team_id, counts in erased:
+        rows = f"{sum(counts.values())} row{'s' if sum(counts.values()) != 1 else ''}"
+        print(f"Erased workspace {team_id} ({rows}), {keep.days} days after it removed the app.")
     return 0
 
 

@@ -6,6 +6,11 @@ a runner keeps its claims fresh while it works, and a claim left stale by a runn
 A job that raises is tried again later (5 s, 30 s, 2 min, 10 min, 30 min), keeping the steps it finished,
 and after its last try is recorded as failed and logged. Job bookkeeping runs on the real clock, whatever
 clock the app's features are shown.
+
+Each job is done with the Web API client of its own workspace (its team_id), from a `Clients`
+(bot.installations): one client for one workspace, or each workspace's token (refreshed when Slack rotates
+them) for many. A job for a workspace that has uninstalled the app is dropped, kindly: recorded as done, with a
+line in the log, and nothing posted.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import logs
+from bot.clients import Clients, NotInstalled, OneWorkspace
 from handlers.context import Deps
 from handlers.jobs import JobRun, NotMine, resolve
 from storage import jobs as store
@@ -32,7 +39,7 @@ from storage.jobs import JobRecord
 log = logging.getLogger(__name__)
 
 BACKOFF = (5, 30, 120, 600, 1800)  # seconds before each further try
-LEASE = dt.timedelta(seconds=float(os.environ.get("PROGRAMME_TALKS_JOB_LEASE_SECONDS", "30")))
+LEASE = dt.timedelta(seconds=30)  # Settings.job_lease_seconds: a job a stopped worker held is taken over after this
 
 
 def now() -> dt.datetime:
@@ -42,10 +49,20 @@ def now() -> dt.datetime:
 class JobRunner:
     """Runs jobs on `threads` threads of this process. `notify(job_id)` hands one over at once; a sweep every
     `poll_seconds` finds the rest. Call `start(deps)` once the app's dependencies exist, `shutdown()` to stop
-    (it finishes what it was handed)."""
+    (it finishes what it was handed). `clients` gives each job its workspace's client (a bare WebClient: that one
+    client for every job)."""
 
-    def __init__(self, sessions: Sessions, client: WebClient, *, threads: int = 4, poll_seconds: float = 1.0):
-        self.sessions, self.client, self.poll_seconds, self.threads = sessions, client, poll_seconds, threads
+    def __init__(
+        self,
+        sessions: Sessions,
+        clients: Clients | WebClient,
+        *,
+        threads: int = 4,
+        poll_seconds: float = 1.0,
+        lease: dt.timedelta = LEASE,
+    ):
+        self.sessions, self.poll_seconds, self.threads, self.lease = sessions, poll_seconds, threads, lease
+        self.clients: Clients = OneWorkspace(clients) if isinstance(clients, WebClient) else clients
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job")
         self._deps: Deps | None = None
@@ -98,7 +115,7 @@ class JobRunner:
                 moment = now()
                 with self.sessions.begin() as session:
                     record = store.claim_job(
-                        session, job_id=job_id, worker=self.worker, now=moment, stale_before=moment - LEASE
+                        session, job_id=job_id, worker=self.worker, now=moment, stale_before=moment - self.lease
                     )
             if record is not None:  # None: another runner has it, it is done, or it is not due yet
                 self._attempt(record)
@@ -109,12 +126,21 @@ class JobRunner:
             self._wake.set()
 
     def _attempt(self, record: JobRecord) -> None:
-        assert self._deps is not None, "start(deps) first"
         name = f"{record.name} (job {record.id}, try {record.attempts})"
+        with logs.job_context(job_id=record.id, team_id=record.team_id):
+            self._run(record, name)
+
+    def _run(self, record: JobRecord, name: str) -> None:
+        assert self._deps is not None, "start(deps) first"
         try:
             work = resolve(record.name)
             final = record.attempts > len(BACKOFF)  # no try after this one: say now what could not be done
-            work(JobRun(record, self.client, self._deps, self.worker, final=final), *record.args)
+            client = self.clients.client_for(record.team_id)
+            work(JobRun(record, client, self._deps, self.worker, final=final), *record.args)
+        except NotInstalled:
+            log.info(
+                "%s dropped: workspace %s has uninstalled the app, so nothing is posted there", name, record.team_id
+            )
         except NotMine:
             log.info("%s was taken over by another worker", name)
             return
@@ -166,7 +192,7 @@ class JobRunner:
             store.renew_claims(session, job_ids=mine, worker=self.worker, now=moment)
             claimed = (
                 store.claim_waiting_jobs(
-                    session, worker=self.worker, now=moment, stale_before=moment - LEASE, limit=free
+                    session, worker=self.worker, now=moment, stale_before=moment - self.lease, limit=free
                 )
                 if free > 0
                 else []

@@ -13,6 +13,7 @@ lock from them: when the machine is busy Slack is answered first, and the work c
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import multiprocessing
 import os
@@ -131,20 +132,23 @@ def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_lev
     from bot import logs
     from bot.clock import system_clock
     from bot.delivery import Runner
+    from bot.installations import make_clients
     from bot.jobs import JobRunner
     from bot.slack import make_client
-    from handlers.context import Deps
+    from handlers.context import Deps, DigestDesk
     from storage.db import make_engine, make_sessions
 
     os.nice(nice)
     for stop in STOPS:
         signal.signal(stop, signal.SIG_IGN)  # the server tells us to stop once it has handed over its last job
-    logs.configure(log_level, *settings.secrets())
+    logs.configure(log_level, *settings.secrets(), json=settings.log_format == "json")  # as the server logs
     engine = make_engine(settings.database_url)
     client = make_client(settings)
     sessions = make_sessions(engine)
-    digests = Runner(sessions, client, settings.tz, clock=system_clock)  # for `/talks digest now` and preview
-    runner = JobRunner(sessions, client, threads=threads)
+    # Each job's own workspace's client: from the settings' one token, or (many workspaces) from the database.
+    clients = make_clients(settings, sessions, client)
+    digests: DigestDesk = Runner(sessions, clients, settings.tz, clock=system_clock)  # `/talks digest now`, preview
+    runner = JobRunner(sessions, clients, threads=threads, lease=dt.timedelta(seconds=settings.job_lease_seconds))
     runner.start(Deps(sessions=sessions, clock=system_clock, tz=settings.tz, digests=digests, jobs=runner))
     while data := _receive(jobs):
         runner.notify(int(data))

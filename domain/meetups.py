@@ -62,6 +62,7 @@ class MeetupCard:
     created_by: str
     going: tuple[str, ...] = ()
     interested: tuple[str, ...] = ()
+    hidden: bool = False  # while a concern someone reported is reviewed: its messages say so instead
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,6 @@ def check_meetup_form(form: MeetupForm, *, now: dt.datetime, tz: ZoneInfo) -> tu
         errors["place"] = f"Please keep this under {MAX_PLACE_CHARS} characters."
     if len(about) > MAX_ABOUT_CHARS:
         errors["about"] = f"Please keep this under {MAX_ABOUT_CHARS:,} characters (it is {len(about):,})."
-    for field, value in (("title", title), ("place", place), ("about", about)):
-        if field not in errors and (warning := t.personal_data_warning(value)):
-            errors[field] = f"Please take out personal details: {warning}."
     starts_at = _start(form, now=now, tz=tz, errors=errors)
     if errors or starts_at is None:
         return None, errors

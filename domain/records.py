@@ -21,6 +21,8 @@ class ShareCard:
     channel_id: str = ""
     message_ts: str | None = None  # set once the app has posted it
     team_id: str = ""
+    hidden: bool = False  # while a concern someone reported is reviewed: its messages say so instead
+    name_outside_slack: bool = False  # its author agreed to be named in newsletters outside Slack
 
     @property
     def posted(self) -> bool:
@@ -40,6 +42,7 @@ class RequestCard:
     channel_id: str = ""
     message_ts: str | None = None
     team_id: str = ""
+    hidden: bool = False  # while a concern someone reported is reviewed: its messages say so instead
 
     @property
     def posted(self) -> bool:

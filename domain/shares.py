@@ -3,6 +3,8 @@ forms field by field, and whether someone may offer help. Pure: plain values in,
 
 Form checks return errors keyed by field name ("title", "body", ...); the handler maps fields to its form's
 blocks. Every message is a whole sentence a busy person can act on, and nothing is saved while one stands.
+Personal data is not an error here: domain.personal_data finds it, and the handlers show the author what it
+found and let them decide (handlers.personal_data).
 """
 
 from __future__ import annotations
@@ -38,11 +40,6 @@ def quick_refusal(text: str, kind: str) -> str | None:
         )
     if any(len(found) > t.MAX_LINK_CHARS for found in t.find_links(text)):
         return f"A link in your {kind} is longer than {t.MAX_LINK_CHARS} characters; please use a shorter one."
-    if warning := t.personal_data_warning(text):
-        return (
-            f"I haven't posted this because {warning}. To keep children and families safe, please take out "
-            "personal details and try again."
-        )
     return None
 
 
@@ -66,10 +63,6 @@ def check_share(
         clean_link = t.clean_link(link)
     except ValueError as error:
         errors["link"], clean_link = str(error), None
-    for field, words in (("title", title), ("body", body), ("impact", impact)):
-        warning = t.personal_data_warning(words)
-        if warning and field not in errors:
-            errors[field] = f"Please take out personal details: {warning}."
     if not confirmed_no_personal_data:
         errors["consent"] = "Please confirm this share names no child or young person and holds no personal data."
     fields = ShareFields(title=title, body=body, impact=impact or None, tags=t.parse_tags(tags), link=clean_link)
@@ -83,8 +76,6 @@ def check_request(*, text: str, needed_by: dt.date | None, today: dt.date) -> Er
         errors["request"] = "Please say what partner or help you are looking for."
     elif len(text) > t.MAX_REQUEST_CHARS:
         errors["request"] = f"Please keep this under {t.MAX_REQUEST_CHARS:,} characters."
-    elif warning := t.personal_data_warning(text):
-        errors["request"] = f"Please take out personal details: {warning}."
     if needed_by and needed_by < today:
         errors["needed_by"] = "That date has passed. Choose a date from today onwards, or leave it empty."
     return errors

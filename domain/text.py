@@ -22,10 +22,6 @@ MAX_TAGS = 10
 _TAG = re.compile(r"(?<![\w&])#([A-Za-z0-9][\w-]{0,39})")
 _URL = re.compile(r"https?://[^\s<>|\"']+", re.IGNORECASE)
 _SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-# UK-style phone numbers: 07700 900123, +44 7700 900123, 020 7946 0958 (10-11 digits, spaces allowed).
-_PHONE = re.compile(r"(?<!\d)(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?!\d)")
-_DATE_OF_BIRTH = re.compile(r"\b(?:dob|d\.o\.b|date of birth|born on)\b", re.IGNORECASE)
 # A user mention as Slack sends it in an escaped command: <@U123|name> or <@U123>.
 _MENTION = re.compile(r"<@([UW][A-Z0-9_]{1,31})(?:\|[^<>]*)?>")
 _BETWEEN_MENTIONS = re.compile(r"[\s,&]+|\band\b", re.IGNORECASE)
@@ -99,20 +95,6 @@ def clean_link(text: str | None) -> str | None:
     if len(value) > MAX_LINK_CHARS:
         raise ValueError(f"That link is too long: keep it under {MAX_LINK_CHARS} characters.")
     return value
-
-
-def personal_data_warning(text: str) -> str | None:
-    """A kind sentence when text looks like it holds someone's contact details or date of birth, else None.
-
-    This is a safety net, not a guarantee: the share form also asks the author to confirm.
-    """
-    if _EMAIL.search(text):
-        return "it looks like it contains an email address"
-    if _PHONE.search(text):
-        return "it looks like it contains a phone number"
-    if _DATE_OF_BIRTH.search(text):
-        return "it looks like it mentions a date of birth"
-    return None
 
 
 _MONTHS = {

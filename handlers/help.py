@@ -28,6 +28,26 @@ def help_blocks() -> list[Block]:
             "`/talks help` shows this message."
         ),
         section(
+            "*From any message, and tags you follow*\n"
+            "On any message (in a thread too), choose ⋯ then *Share as practice* or *Ask for collaboration*: the form "
+            "opens with the message's words, linked to it. You are the author; whoever wrote the message is credited "
+            "only if it was you, or once they accept when I ask them.\n"
+            "`/talks follow #send #youth-voice` sends you, once a day, new shares and requests with those tags; "
+            "`/talks follow` lists yours and `/talks unfollow #send` stops one. When you ask for collaboration I "
+            "show you, only you, earlier practice that may help, and tell you when new practice matches your request.\n"
+            "Your *Home* tab in Programme Talks shows your requests and offers, agreements and events."
+        ),
+        section(
+            "*Keeping children safe*\n"
+            "Please don't name children or young people, or give anyone's private contact details: describe them "
+            "instead (“a Year 7 pupil”, “a parent”). Before anything is posted I look for names next to ages, "
+            "addresses, dates of birth, NHS numbers and the like, and show you, only you, what I found.\n"
+            "If something posted worries you, choose *Report a concern* from its ⋯ menu: it is hidden at once, and "
+            "champions and admins decide whether to restore or delete it.\n"
+            "`/talks personal-data` says how the check works here; workspace admins choose `strict` (nothing it "
+            "flags is posted) or `standard` (its author may post it once they say it holds no personal data)."
+        ),
+        section(
             "*Champions and leaders*\n"
             "`/talks champions` and `/talks leaders` show who they are.\n"
             "`/talks champion @name` and `/talks leader @name` appoint someone (`remove` undoes it). Workspace "
@@ -46,6 +66,23 @@ def help_blocks() -> list[Block]:
             "\n\n*Events*\n"
             "`/event` invites people and channels to something that already happens: it is posted with *Going* and "
             "*Interested* buttons, and people going get a reminder at 9am the day before. `/event help` says more."
+        ),
+        section(
+            "*Newsletters, reports and charts*\n"
+            "`/talks newsletter` drafts last month's newsletter (this month's from the 25th) and shows it only to you, "
+            "to add an introduction, publish it in a channel or download it for an email; "
+            "`/talks newsletter schedule here monthly first-monday 09:00` drafts it every month for champions to "
+            "review. `/talks newsletter help` says more. (Champions and admins.)\n"
+            "`/talks report 2026-Q3` sends you the quarterly report for boards and funders as HTML, PDF and CSV "
+            "files. (Champions, leaders and admins.)\n"
+            "`/talks chart activity 12 months` sends you a chart; also `time-to-help`, `agreements` and `partners`."
+        ),
+        section(
+            "*Your data*\n"
+            "`/talks privacy` says what Programme Talks keeps, who sees it and for how long.\n"
+            "`/talks my data` sends you everything it holds about you; `/talks erase me` erases it.\n"
+            "Workspace admins: `/talks erase @name` for someone who has left, `/talks export all`, `/talks audit 30` "
+            "and `/talks retention` (how long records are kept)."
         ),
         section(f"*Two questions to ask every time your team meets*\n• {TWO_QUESTIONS[0]}\n• {TWO_QUESTIONS[1]}"),
         ActionsBlock(

@@ -26,6 +26,23 @@ class Action(StrEnum):
     RECORD_REVIEW = "agreement_record_review"
     MEETUP_GOING = "event_going"
     MEETUP_INTERESTED = "event_interested"
+    # the personal-data check on a quick /share or /collab: the form with the words in it, or post them anyway
+    EDIT_FLAGGED = "personal_data_edit"
+    POST_FLAGGED = "personal_data_post_anyway"
+    # a concern reported about a request, agreement or event (a share's own menu, MANAGE_SHARE, offers it too)
+    REPORT_CONCERN = "concern_report"
+    RESTORE_REPORTED = "concern_restore"  # champions and admins, in the direct message telling them
+    DELETE_REPORTED = "concern_delete"
+    NEWSLETTER_EDIT_INTRO = "newsletter_edit_intro"  # on a draft newsletter: the champion's introduction
+    NEWSLETTER_PUBLISH = "newsletter_publish"  # opens the form choosing where to publish it
+    NEWSLETTER_DOWNLOAD = "newsletter_download"  # sends it as HTML and Markdown files
+    NEWSLETTER_SHOW = "newsletter_show"  # shows a scheduled draft's every item
+    # the Home tab's buttons that open the agreement and event forms (share and ask use OPEN_*_MODAL above)
+    OPEN_AGREEMENT_MODAL = "open_agreement_modal"
+    OPEN_MEETUP_MODAL = "open_event_modal"
+    # a message's author, asked by direct message whether a share or request made from their message may credit them
+    ACCEPT_CREDIT = "capture_credit_accept"
+    DECLINE_CREDIT = "capture_credit_decline"
 
 
 class View(StrEnum):
@@ -38,6 +55,12 @@ class View(StrEnum):
     AGREEMENT_CHANGE = "agreement_change_modal"
     AGREEMENT_REVIEW = "agreement_review_modal"
     MEETUP = "event_modal"
+    NEWSLETTER_INTRO = "newsletter_intro_modal"
+    NEWSLETTER_PUBLISH = "newsletter_publish_modal"
+    ERASE_PERSON = "privacy_erase_person_modal"  # confirms `/talks erase me` or `/talks erase @name`, naming what goes
+    ERASE_WORKSPACE = "privacy_erase_workspace_modal"  # confirms `/talks erase workspace` by its name typed
+    CAPTURE_SHARE = "capture_share_modal"  # the share form, filled in from a message (Shortcut.SHARE_MESSAGE)
+    CAPTURE_REQUEST = "capture_collab_modal"  # the request form, filled in from a message (Shortcut.ASK_FROM_MESSAGE)
 
 
 class Block(StrEnum):
@@ -75,12 +98,46 @@ class Block(StrEnum):
     ABOUT = "about"
     INVITE_PEOPLE = "invite_people"
     INVITE_CHANNELS = "invite_channels"
+    # the personal-data check on any form: what it found (sections numbered from this), and the author's answer
+    PERSONAL_DATA_FOUND = "personal_data_found"
+    PERSONAL_DATA_OVERRIDE = "personal_data_override"
+    # newsletters
+    NAME_CONSENT = "name_consent"  # on the share form: "You may name me in newsletters outside Slack"
+    NEWSLETTER_INTRO = "newsletter_intro"
+    # privacy
+    ERASE_CONFIRM = "erase_confirm"  # the workspace's name, typed to confirm erasing all of it
 
 
 class SlackEvent(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
     REACTION_ADDED = "reaction_added"
     REACTION_REMOVED = "reaction_removed"
+    APP_UNINSTALLED = "app_uninstalled"  # the workspace removed the app: mark it, post nothing there again
+    TOKENS_REVOKED = "tokens_revoked"  # the bot token revoked: the same, as the app can no longer post
+
+
+class Shortcut(StrEnum):
+    """callback_ids of the message shortcuts (app.yaml: features.shortcuts, type message)."""
+
+    SHARE_MESSAGE = "capture_share"  # "Share as practice" on any message
+    ASK_FROM_MESSAGE = "capture_collab"  # "Ask for collaboration" on any message
+
+
+class Scope(StrEnum):
+    """The bot scopes the app asks for (app.yaml lists the same, and an OAuth install asks for exactly these)."""
+
+    COMMANDS = "commands"
+    CHAT_WRITE = "chat:write"
+    CHANNELS_JOIN = "channels:join"
+    REACTIONS_READ = "reactions:read"
+    USERS_READ = "users:read"
+    IM_WRITE = "im:write"
+    FILES_WRITE = "files:write"
+    IM_HISTORY = "im:history"
+    CHANNELS_HISTORY = "channels:history"  # a post a stopped job or run may have made, looked for before posting again
+    GROUPS_HISTORY = "groups:history"  # the same in private channels
+    CHANNELS_READ = "channels:read"  # conversations.info: a channel's name, for a message read into a form
+    CANVASES_WRITE = "canvases:write"  # canvases.create: a published newsletter as a canvas in its channel
 
 
 # action_id of the single input inside each block: the block_id with "_input" appended.

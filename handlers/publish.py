@@ -27,12 +27,23 @@ REASONS = {
     "is_archived": "the channel is archived",
     "ratelimited": "Slack is busy right now",
     "connection_error": "I couldn't reach Slack",
+    "token_unavailable": "I couldn't reach Slack",
+    "app_uninstalled": "Programme Talks has been removed from this workspace",
 }
 
 
-# Faults worth trying again later (Slack busy or unreachable); anything else Slack says is final.
+# Faults worth trying again later (Slack busy or unreachable); anything else Slack says is final. Ours too:
+# "token_unavailable", when a workspace's token could not be read or refreshed just now (bot.installations).
 PASSING = frozenset(
-    {"ratelimited", "connection_error", "internal_error", "service_unavailable", "request_timeout", "fatal_error"}
+    {
+        "ratelimited",
+        "connection_error",
+        "internal_error",
+        "service_unavailable",
+        "request_timeout",
+        "fatal_error",
+        "token_unavailable",
+    }
 )
 
 

@@ -227,11 +227,37 @@ def record_agreement_posted(session: Session, *, team_id: str, number: int, ts: 
         session.flush()
 
 
+def set_agreement_hidden(session: Session, *, team_id: str, number: int, hidden_at: dt.datetime | None) -> bool:
+    """Hide an agreement while a concern about it is reviewed (a moment), or show it again (None); False if it is
+    gone."""
+    agreement = _row(session, team_id, number)
+    if agreement is None:
+        return False
+    agreement.hidden_at = hidden_at
+    session.flush()
+    return True
+
+
+def delete_agreement(session: Session, *, team_id: str, number: int) -> bool:
+    """Delete an agreement with its parties, versions and reviews; False if it was not there."""
+    agreement = _row(session, team_id, number)
+    if agreement is None:
+        return False
+    session.delete(agreement)
+    session.flush()
+    return True
+
+
 def agreed_reviews_by(session: Session, *, day: dt.date) -> list[AgreementRecord]:
     """Agreed agreements, in every workspace, whose next review is on or before a day (nudges look 3 days ahead)."""
     found = session.scalars(
         select(Agreement)
-        .where(Agreement.status == AGREED, Agreement.next_review.is_not(None), Agreement.next_review <= day)
+        .where(
+            Agreement.status == AGREED,
+            Agreement.next_review.is_not(None),
+            Agreement.next_review <= day,
+            Agreement.hidden_at.is_(None),  # no nudges about an agreement hidden while a concern is reviewed
+        )
         .order_by(Agreement.id)
         .options(selectinload(Agreement.parties))
     )
@@ -250,6 +276,7 @@ def reviews_due(
             Agreement.status == AGREED,
             Agreement.next_review.is_not(None),
             Agreement.next_review <= until,
+            Agreement.hidden_at.is_(None),
         )
         .order_by(Agreement.next_review, Agreement.number)
         .options(selectinload(Agreement.parties))
@@ -289,6 +316,7 @@ def _record(session: Session, agreement: Agreement, *, reviews: bool = True, ver
         permalink=agreement.permalink,
         reviews=_reviews(session, agreement.id) if reviews else (),
         versions=_versions(session, agreement.id) if versions else (),
+        hidden=agreement.hidden_at is not None,
     )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event, text
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event, inspect, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -80,6 +83,63 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema up to date (alembic upgrade head)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+# Any fixed number: the PostgreSQL advisory lock a migration holds, so replicas starting together take turns.
+MIGRATION_LOCK = 0x5052_4F47_5441_4C4B  # "PROGTALK"
+
+
+def migrate_under_lock(engine: Engine) -> None:
+    """Migrate, one process at a time.
+
+    On PostgreSQL a session-level advisory lock, held on a connection of its own for the whole migration, makes a
+    second process wait until the first has finished; it then finds the schema up to date and does nothing.
+    Use an engine made without `answer_in_time`, or the wait for the lock is cut short. SQLite serialises
+    migrations by itself: a migration runs in one transaction that begins by taking the write lock.
+    """
+    if engine.dialect.name != "postgresql":
+        migrate(engine)
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            migrate(engine)
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Where a database's schema stands against this release's migrations."""
+
+    current: str | None  # the revision applied; None: no migration has run (an empty database)
+    head: str  # the newest revision this release has
+    known: bool  # whether `current` is one of this release's revisions (False: a newer release migrated it)
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+    @property
+    def behind(self) -> bool:
+        """Migrations of this release are still to run (an empty database is behind too)."""
+        return self.known and not self.up_to_date
+
+
+def schema_of(engine: Engine) -> Schema:
+    """Read the database's revision (raises SQLAlchemyError if it can't be reached) and compare it with ours."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    head = script.get_current_head()
+    assert head is not None  # the migrations folder ships with the app
+    with engine.connect() as connection:  # read by hand: alembic's MigrationContext logs as it starts
+        current = None
+        if inspect(connection).has_table("alembic_version"):
+            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    try:
+        known = current is None or script.get_revision(current) is not None
+    except CommandError:  # alembic's "Can't locate revision"
+        known = False
+    return Schema(current=current, head=head, known=known)
 
 
 def kept_by_models(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

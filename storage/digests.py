@@ -2,7 +2,8 @@
 
 digest_input: highlights in the window (top N shares, with their leaders), the top N new shares by
 appreciation, the top N open requests with their offer counts, and how many more of each. Each "how many
-more" comes from a count(*) OVER () on the same query, so it costs no extra round trip.
+more" comes from a count(*) OVER () on the same query, so it costs no extra round trip. Shares and requests
+hidden while a reported concern is reviewed are left out of every part.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, overload
 
-from sqlalchemy import Label, case, exists, func, select
+from sqlalchemy import Label, Select, case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from domain.digest import DigestInput, DigestRequest, DigestShare
@@ -56,6 +57,7 @@ def unanswered_requests(
             CollabRequest.team_id == team_id,
             CollabRequest.status == "open",
             CollabRequest.created_at < _utc(older_than),
+            CollabRequest.hidden_at.is_(None),
             ~exists().where(CollabOffer.request_id == CollabRequest.id),
         )
         .order_by(CollabRequest.created_at, CollabRequest.id)
@@ -90,7 +92,7 @@ def _highlights(
     """Shares highlighted in the window: most leaders first, then most recently highlighted."""
     top = session.execute(
         select(Highlight.share_id, func.count().over().label("total"))
-        .where(*_in_window(team_id, since, until))
+        .where(*_in_window(team_id, since, until), Highlight.share_id.not_in(_hidden_shares(team_id)))
         .group_by(Highlight.share_id)
         .order_by(func.count().desc(), func.max(Highlight.created_at).desc(), Highlight.share_id.desc())
         .limit(limit)
@@ -130,6 +132,7 @@ def _new_shares(
             Share.created_at > since,
             Share.created_at <= until,
             Share.id.not_in(highlighted),
+            Share.hidden_at.is_(None),
         )
         .order_by(appreciation.desc(), Share.created_at.desc(), Share.id.desc())
         .limit(limit)
@@ -155,7 +158,12 @@ def _open_requests(
     )
     rows = session.execute(
         select(CollabRequest, offers, func.count().over().label("total"))
-        .where(CollabRequest.team_id == team_id, CollabRequest.status == "open", CollabRequest.created_at <= until)
+        .where(
+            CollabRequest.team_id == team_id,
+            CollabRequest.status == "open",
+            CollabRequest.created_at <= until,
+            CollabRequest.hidden_at.is_(None),
+        )
         .order_by(case((offers > 0, 1), else_=0), CollabRequest.created_at, CollabRequest.id)
         .limit(limit)
         .options(selectinload(CollabRequest.offers))
@@ -165,6 +173,11 @@ def _open_requests(
 
 
 # ---- helpers -------------------------------------------------------------------------------------------
+
+
+def _hidden_shares(team_id: str) -> Select[int]:
+    """The workspace's shares hidden while a reported concern is reviewed (few, if any)."""
+    return select(Share.id).where(Share.team_id == team_id, Share.hidden_at.is_not(None))
 
 
 def _rest(rows: Sequence[Sequence[Any]]) -> int:

@@ -6,6 +6,11 @@ other scheduler, restart or hand-run sees the row and leaves it alone.
 
 The scheduler claims and finishes digests many at a time (claim_many, reclaim_many, finish_many): one Core
 statement each; claim and finish do the same for one delivery (a duty's post, a digest posted by hand).
+
+A "posting" row's `claimed_at` is bookkeeping on the real clock, whatever moment the app runs as (a test's or
+a demo's moved clock): when its run last said it is still posting it. A run renews its claims while their posts
+are in flight (renew_claims), so a claim that has not been renewed for a while belongs to a run that stopped
+(stale_claims); what became of its post is then looked up in Slack, and settled (settle_claim).
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ class Kind(StrEnum):
     REVIEW_NUDGE = "review_nudge"  # an agreement's review is coming or due
     REVIEW_ESCALATION = "review_escalation"  # champions told of a review 14 days overdue
     MEETUP_REMINDER = "event_reminder"  # the day before a meetup, to people going
+    RETENTION = "retention"  # a workspace's records past their time deleted, once a day (target: the workspace)
+    FOLLOW_BUNDLE = "follow_bundle"  # a person's daily message of new shares and requests with tags they follow
+    NEWSLETTER_DRAFT = "newsletter_draft"  # a month's draft newsletter sent to a champion to review (key: the month)
 
 
 class Status(StrEnum):
@@ -42,7 +50,7 @@ class Status(StrEnum):
     FAILED = "failed"  # Slack said no for good (channel gone, app removed)
     SKIPPED = "skipped"  # found too late after downtime
     QUIET = "quiet"  # nothing new, and the channel chose "quiet skip"
-    UNCONFIRMED = "unconfirmed"  # claimed by a run that stopped before it could record the outcome; never posted again
+    UNCONFIRMED = "unconfirmed"  # a run stopped mid-post and Slack's history could not say whether it arrived
 
 
 POSTING, DELIVERED, RETRY, FAILED, SKIPPED, QUIET, UNCONFIRMED = Status
@@ -61,6 +69,7 @@ class Entry:
     status: Status
     error: str | None
     subscription_id: int | None
+    claimed_at: dt.datetime  # for a "posting" row: when its run last renewed the claim, on the real clock
 
 
 def retryable(session: Session, *, kinds: Sequence[Kind], not_before: dt.datetime) -> list[Entry]:
@@ -83,7 +92,10 @@ def claim(
     subscription_id: int | None = None,
     status: Status = POSTING,
 ) -> int | None:
-    """Record that this delivery is being made, and its id; None when it already is (or was)."""
+    """Record that this delivery is being made, and its id; None when it already is (or was).
+
+    `now` is stored as the claim's moment: for a "posting" claim, give the real clock (see the module's note).
+    """
     delivery = Delivery(
         team_id=team_id,
         kind=kind,
@@ -113,6 +125,7 @@ def claim_many(session: Session, claims: Sequence[dict], *, now: dt.datetime) ->
 
     Each claim is a dict of team_id, kind, target, period_key, scheduled_for and subscription_id. One already
     in the ledger (another run, a restart) is left alone and missing from the answer, as claim returns None.
+    `now` is the real clock's moment of the claim.
     """
     if not claims:
         return {}
@@ -128,7 +141,8 @@ def claim_many(session: Session, claims: Sequence[dict], *, now: dt.datetime) ->
 
 
 def reclaim_many(session: Session, *, delivery_ids: Sequence[int], now: dt.datetime) -> set[int]:
-    """Take retryable deliveries back for another attempt; the ids this run took (not those another run did)."""
+    """Take retryable deliveries back for another attempt (at `now`, on the real clock); the ids this run took
+    (not those another run did)."""
     if not delivery_ids:
         return set()
     table = _deliveries()
@@ -180,8 +194,55 @@ def finish_many(session: Session, outcomes: Sequence[dict], *, now: dt.datetime)
     )
 
 
+def renew_claims(session: Session, *, delivery_ids: Sequence[int], now: dt.datetime) -> None:
+    """Say that these claims' posts are still in flight (`now` on the real clock), so nobody takes them for
+    claims left by a run that stopped."""
+    if not delivery_ids:
+        return
+    session.execute(
+        update(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.status == POSTING).values(claimed_at=now)
+    )
+
+
+def stale_claims(session: Session, *, claimed_before: dt.datetime, limit: int = 1000) -> list[Entry]:
+    """Claims still "posting" whose run has not renewed them since `claimed_before`: it stopped mid-post, so
+    whether Slack has each one is not known here. Oldest first."""
+    rows = session.scalars(
+        select(Delivery)
+        .where(Delivery.status == POSTING, Delivery.claimed_at < claimed_before)
+        .order_by(Delivery.claimed_at, Delivery.id)
+        .limit(limit)
+    )
+    return [_entry(row) for row in rows]
+
+
+def settle_claim(
+    session: Session,
+    *,
+    claim: Entry,
+    status: Status,
+    now: dt.datetime,
+    error: str | None = None,
+    message_ts: str | None = None,
+) -> bool:
+    """Record what became of a stale claim (`claim` as stale_claims found it), unless its run has renewed it
+    since (it was slow, not stopped) or another run settled it first; whether this did."""
+    return bool(
+        count_changed(
+            session,
+            update(Delivery)
+            .where(Delivery.id == claim.id, Delivery.status == POSTING, Delivery.claimed_at == claim.claimed_at)
+            .values(status=status, finished_at=now, error=error, message_ts=message_ts),
+        )
+    )
+
+
 def abandon_stale_claims(session: Session, *, claimed_before: dt.datetime, now: dt.datetime) -> int:
-    """Claims left "posting" by a run that stopped: they may have been posted, so they are never posted again."""
+    """Mark every claim left "posting" since `claimed_before` unconfirmed, unlooked-for.
+
+    The scheduler no longer does this (it looks each one up in Slack: bot.delivery.resolution); kept for
+    benchmarks/ledger_checks.py, which times the partial index this uses.
+    """
     return count_changed(
         session,
         update(Delivery)
@@ -264,4 +325,23 @@ def _entry(row: Delivery) -> Entry:
         status=Status(row.status),
         error=row.error,
         subscription_id=row.subscription_id,
+        claimed_at=row.claimed_at,
+    )
+
+
+def count_deliveries(session: Session, *, scheduled_since: dt.datetime) -> dict[str, int]:
+    """How many deliveries scheduled since a moment are in each status (for metrics)."""
+    rows = session.execute(
+        select(Delivery.status, func.count()).where(Delivery.scheduled_for >= scheduled_since).group_by(Delivery.status)
+    )
+    return {status: number for status, number in rows}
+
+
+def oldest_waiting(session: Session, *, retry_since: dt.datetime) -> dt.datetime | None:
+    """When the oldest delivery not yet done was due: one being posted, or one waiting to be tried again that was
+    scheduled since `retry_since` (older retries are never tried again). None when there is none (for metrics)."""
+    return session.scalar(
+        select(func.min(Delivery.scheduled_for)).where(
+            (Delivery.status == POSTING) | ((Delivery.status == RETRY) & (Delivery.scheduled_for >= retry_since))
+        )
     )

@@ -139,6 +139,26 @@ def save_answer(
     return before
 
 
+def set_meetup_hidden(session: Session, *, team_id: str, meetup_id: int, hidden_at: dt.datetime | None) -> bool:
+    """Hide a meetup while a concern about it is reviewed (a moment), or show it again (None); False if it is gone."""
+    meetup = _row(session, team_id, meetup_id)
+    if meetup is None:
+        return False
+    meetup.hidden_at = hidden_at
+    session.flush()
+    return True
+
+
+def delete_meetup(session: Session, *, team_id: str, meetup_id: int) -> bool:
+    """Delete a meetup with its copies and answers; False if it was not there."""
+    meetup = _row(session, team_id, meetup_id)
+    if meetup is None:
+        return False
+    session.delete(meetup)
+    session.flush()
+    return True
+
+
 def _card(session: Session, meetup: Meetup) -> MeetupCard:
     """The meetup with who is going and who is interested, earliest answer first (one query)."""
     rows = session.execute(
@@ -156,6 +176,7 @@ def _card(session: Session, meetup: Meetup) -> MeetupCard:
         created_by=meetup.created_by,
         going=tuple(user for user, answer in rows if answer == GOING),
         interested=tuple(user for user, answer in rows if answer == INTERESTED),
+        hidden=meetup.hidden_at is not None,
     )
 
 
@@ -168,7 +189,12 @@ def going_answers(session: Session, *, starts_after: dt.datetime, starts_before:
     rows = session.execute(
         select(Meetup, MeetupRsvp.user_id, MeetupRsvp.updated_at)
         .join(MeetupRsvp, MeetupRsvp.meetup_id == Meetup.id)
-        .where(Meetup.starts_at > starts_after, Meetup.starts_at <= starts_before, MeetupRsvp.answer == GOING)
+        .where(
+            Meetup.starts_at > starts_after,
+            Meetup.starts_at <= starts_before,
+            MeetupRsvp.answer == GOING,
+            Meetup.hidden_at.is_(None),  # no reminders about an event hidden while a concern is reviewed
+        )
         .order_by(Meetup.starts_at, Meetup.id, MeetupRsvp.id)
     ).all()
     return [
@@ -217,6 +243,7 @@ def upcoming_meetups(
             Meetup.team_id == team_id,
             Meetup.starts_at > now,
             Meetup.starts_at <= now + dt.timedelta(days=within_days),
+            Meetup.hidden_at.is_(None),
         )
         .order_by(Meetup.starts_at, Meetup.id)
     ).all()

@@ -82,6 +82,27 @@ def record_request_posted(
     return True
 
 
+def set_request_hidden(session: Session, *, team_id: str, request_id: int, hidden_at: dt.datetime | None) -> bool:
+    """Hide a request while a concern about it is reviewed (a moment), or show it again (None); False if it is gone."""
+    request = _row(session, team_id, request_id)
+    if request is None:
+        return False
+    request.hidden_at = hidden_at
+    session.flush()
+    return True
+
+
+def delete_request(session: Session, *, team_id: str, request_id: int) -> RequestCard | None:
+    """Delete a request and the offers on it; what it was, or None if it was not there."""
+    request = _row(session, team_id, request_id)
+    if request is None:
+        return None
+    card = request_card(request)
+    session.delete(request)
+    session.flush()
+    return card
+
+
 def request_card(request: CollabRequest) -> RequestCard:
     return RequestCard(
         id=request.id,
@@ -95,6 +116,7 @@ def request_card(request: CollabRequest) -> RequestCard:
         channel_id=request.channel_id,
         message_ts=request.message_ts,
         team_id=request.team_id,
+        hidden=request.hidden_at is not None,
     )
 
 

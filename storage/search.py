@@ -2,7 +2,8 @@
 
 SQLite: an FTS5 table per kind, keyed by row id and kept by triggers (migration 0004), ranked by bm25.
 PostgreSQL: GIN indexes on tsvector expressions, ranked by ts_rank. Both match any of the words (prefixes
-too) and rank documents matching more of them higher.
+too) and rank documents matching more of them higher. Shares and requests hidden while a reported concern is
+reviewed are never found.
 """
 
 from __future__ import annotations
@@ -69,8 +70,10 @@ def _search_sqlite(session: Session, team_id: str, terms: list[str], limit: int)
             "SELECT * FROM ("
             "SELECT 'share' AS kind, rowid AS id, bm25(shares_fts) AS rank FROM shares_fts "
             "WHERE shares_fts MATCH :query AND team_id = :team_id "
+            "AND rowid NOT IN (SELECT id FROM shares WHERE team_id = :team_id AND hidden_at IS NOT NULL) "
             "UNION ALL SELECT 'request', rowid, bm25(requests_fts) FROM requests_fts "
-            "WHERE requests_fts MATCH :query AND team_id = :team_id"
+            "WHERE requests_fts MATCH :query AND team_id = :team_id "
+            "AND rowid NOT IN (SELECT id FROM collab_requests WHERE team_id = :team_id AND hidden_at IS NOT NULL)"
             ") ORDER BY rank LIMIT :limit"
         ),
         {"query": query, "team_id": team_id, "limit": limit},
@@ -83,10 +86,11 @@ def _search_postgresql(session: Session, team_id: str, terms: list[str], limit: 
     rows = session.execute(
         text(
             f"SELECT 'share' AS kind, id, ts_rank({SHARE_TSV}, q) AS rank "
-            f"FROM shares, to_tsquery('english', :query) q WHERE team_id = :team_id AND {SHARE_TSV} @@ q "
+            f"FROM shares, to_tsquery('english', :query) q "
+            f"WHERE team_id = :team_id AND hidden_at IS NULL AND {SHARE_TSV} @@ q "
             f"UNION ALL SELECT 'request', id, ts_rank({REQUEST_TSV}, q) "
             f"FROM collab_requests, to_tsquery('english', :query) q "
-            f"WHERE team_id = :team_id AND {REQUEST_TSV} @@ q "
+            f"WHERE team_id = :team_id AND hidden_at IS NULL AND {REQUEST_TSV} @@ q "
             "ORDER BY rank DESC, id DESC LIMIT :limit"
         ),
         {"query": query, "team_id": team_id, "limit": limit},

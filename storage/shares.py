@@ -100,6 +100,16 @@ def find_posted_share_id(session: Session, *, team_id: str, channel_id: str, ts:
     )
 
 
+def set_share_hidden(session: Session, *, team_id: str, share_id: int, hidden_at: dt.datetime | None) -> bool:
+    """Hide a share while a concern about it is reviewed (a moment), or show it again (None); False if it is gone."""
+    share = _row(session, team_id, share_id)
+    if share is None:
+        return False
+    share.hidden_at = hidden_at
+    session.flush()
+    return True
+
+
 def share_card(share: Share) -> ShareCard:
     return ShareCard(
         id=share.id,
@@ -114,6 +124,8 @@ def share_card(share: Share) -> ShareCard:
         channel_id=share.channel_id,
         message_ts=share.message_ts,
         team_id=share.team_id,
+        hidden=share.hidden_at is not None,
+        name_outside_slack=share.name_outside_slack,
     )
 
 

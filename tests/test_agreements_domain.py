@@ -68,18 +68,27 @@ def test_an_organisation_line_without_a_contact_says_which_line_and_shows_the_fo
     found, problem = ag.parse_organisations(f"Youth Music, Jo Bloggs\n{line}")
     assert found == ()
     assert "Line 2" in problem and "comma" in problem and "Sam Patel" in problem
+    assert problem == (
+        f"Line 2 (“{line.strip()}”) needs the organisation, a comma, then a contact name, like "
+        "“Riverside Trust, Sam Patel”."
+    )
 
 
-def test_a_contact_with_a_phone_number_is_refused_kindly():
-    _, problem = ag.parse_organisations("Riverside Trust, Sam 07700 900123")
-    assert "name only" in problem and "phone number" in problem
+def test_a_contact_with_a_phone_number_is_read_as_written_for_the_personal_data_check_to_ask_about():
+    found, problem = ag.parse_organisations("Riverside Trust, Sam 07700 900123")
+    assert (found, problem) == ((ag.Organisation("Riverside Trust", "Sam 07700 900123"),), None)
 
 
 def test_an_agreement_needs_two_parties_and_someone_in_slack():
     _, errors = ag.check_parties("Hall", ["U_A"], "")
-    assert "at least two parties" in errors["users"]
+    assert errors == {
+        "users": "An agreement needs at least two parties. Add the other people here, or organisations outside "
+        "Slack below."
+    }
     _, errors = ag.check_parties("Hall", [], "Riverside Trust, Sam\nYouth Music, Jo")
-    assert "at least one person in Slack" in errors["users"]
+    assert errors == {
+        "users": "Please include at least one person in Slack (usually you), so someone can confirm it here."
+    }
     orgs, errors = ag.check_parties("Hall", ["U_A"], "Riverside Trust, Sam")
     assert errors == {} and len(orgs) == 1
 
@@ -87,6 +96,7 @@ def test_an_agreement_needs_two_parties_and_someone_in_slack():
 def test_a_missing_title_is_asked_for():
     _, errors = ag.check_parties("", ["U_A", "U_B"], "")
     assert set(errors) == {"title"}
+    assert errors == {"title": "Please give the agreement a short title, like “Summer sports hall”."}
 
 
 # ---- the second step and changes ---------------------------------------------------------------------------
@@ -96,33 +106,50 @@ def test_good_terms_have_no_errors():
     assert ag.check_terms(terms(), today=TODAY) == {}
 
 
+def test_personal_data_in_the_terms_is_not_a_mistake_here_the_personal_data_check_asks_about_it():
+    assert ag.check_terms(terms(comms_external="Call Jo on 07700 900123"), today=TODAY) == {}
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"end_date": dt.date(2026, 11, 30)}, "end_date", "before the start"),
-        ({"review_date": dt.date(2026, 11, 20)}, "review_date", "after today"),
-        ({"review_date": TODAY}, "review_date", "after today"),
-        ({"review_date": dt.date(2027, 7, 1)}, "review_date", "after the agreement ends"),
-        ({"recognition": "  "}, "recognition", "recognised"),
-        ({"responsibilities": ("Book the hall", "")}, "responsibility:1", "what this party will do"),
-        ({"comms_external": "Call Jo on 07700 900123"}, "comms_external", "phone number"),
-        ({"review_every_days": 5}, "review_every", "how often"),
+        (
+            {"end_date": dt.date(2026, 11, 30)},
+            "end_date",
+            "This is before the start (Tuesday 1 December 2026). Please choose a later end date.",
+        ),
+        ({"review_date": dt.date(2026, 11, 20)}, "review_date", "Please choose a review date after today."),
+        ({"review_date": TODAY}, "review_date", "Please choose a review date after today."),
+        (
+            {"review_date": dt.date(2027, 7, 1)},
+            "review_date",
+            "This is after the agreement ends (Wednesday 30 June 2027). Please choose a date up to then.",
+        ),
+        (
+            {"recognition": "  "},
+            "recognition",
+            "Please say how each party will be recognised, like logos on posters or thanks in a newsletter.",
+        ),
+        ({"responsibilities": ("Book the hall", "")}, "responsibility:1", "Please say what this party will do."),
+        ({"review_every_days": 5}, "review_every", "Please choose how often to review it."),
     ],
 )
 def test_each_mistake_in_the_terms_is_named_on_its_field(changes, field, words):
     errors = ag.check_terms(terms(**changes), today=TODAY)
     assert set(errors) == {field}
-    assert words in errors[field]
+    assert errors == {field: words}
 
 
 def test_a_change_may_keep_a_review_date_that_has_passed_but_not_choose_one():
     overdue = dt.date(2026, 11, 20)
     assert ag.check_terms(terms(review_date=overdue), today=TODAY, current_review=overdue) == {}
-    assert "review_date" in ag.check_terms(terms(review_date=overdue), today=TODAY, current_review=dt.date(2026, 12, 7))
+    assert ag.check_terms(terms(review_date=overdue), today=TODAY, current_review=dt.date(2026, 12, 7)) == {
+        "review_date": "Please choose a review date after today."
+    }
 
 
 def test_a_change_needs_a_note():
-    assert "what changed and why" in ag.check_note(" ")["note"]
+    assert ag.check_note(" ") == {"note": "Please say what changed and why, so the others can see it at a glance."}
     assert ag.check_note("Moved to Saturdays") == {}
 
 
@@ -152,14 +179,18 @@ def test_a_review_not_fully_credited_needs_a_note():
 
 def test_the_next_review_must_be_after_today_and_by_the_end_unless_it_has_ended():
     end = dt.date(2027, 6, 30)
-    assert "after today" in ag.check_review(review(next_review=TODAY), today=TODAY, end_date=end)["next_review"]
-    assert (
-        "up to then"
-        in ag.check_review(review(next_review=dt.date(2027, 7, 1)), today=TODAY, end_date=end)["next_review"]
-    )
+    assert ag.check_review(review(next_review=TODAY), today=TODAY, end_date=end) == {
+        "next_review": "Please choose a date after today for the next review."
+    }
+    assert ag.check_review(review(next_review=dt.date(2027, 7, 1)), today=TODAY, end_date=end) == {
+        "next_review": "The agreement ends on Wednesday 30 June 2027. Please choose a date up to then."
+    }
     assert ag.check_review(review(outcome="ended", next_review=None), today=TODAY, end_date=end) == {}
     over = ag.check_review(review(), today=end, end_date=end)["next_review"]
-    assert "Ended" in over and "extend" in over
+    assert over == (
+        "The agreement ends on Wednesday 30 June 2027, so there's no date left for another review. "
+        "Choose “Ended”, or propose a change to extend it."
+    )
 
 
 def test_the_next_review_is_a_cadence_later_after_today_and_never_after_the_end():

@@ -86,6 +86,7 @@ def test_every_chart_is_a_valid_png_of_the_stated_size_with_alt_text(chart):
     assert (made.width, made.height) == (c.WIDTH, c.HEIGHT) == (1200, 600)
     assert png_size(made.png) == (1200, 600)
     assert made.title.lower() in made.alt_text.lower()
+    # A bound for every chart at once: its alt text says more than its title (each chart's words: tests below).
     assert len(made.alt_text) > len(made.title) + 20
 
 

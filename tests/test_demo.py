@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +16,17 @@ DIGEST_DUE, REMINDER_DUE, NUDGE_DUE = "2026-11-30T09:00", "2026-12-02T09:00", "2
 
 
 @pytest.fixture(scope="module")
-def shown(tmp_path_factory) -> str:
+def files(tmp_path_factory) -> Path:
+    """Where the demo writes its last scene's newsletter and chart."""
+    return tmp_path_factory.mktemp("demo-files")
+
+
+@pytest.fixture(scope="module")
+def shown(tmp_path_factory, files) -> str:
     """What the demo printed, played once for this module; it must have finished with exit code 0."""
     out = io.StringIO()
-    code = run_demo(database_url=f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}", out=out)
+    database = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+    code = run_demo(database_url=database, out=out, files=files)
     assert code == 0, out.getvalue()
     return out.getvalue()
 
@@ -140,3 +150,48 @@ def test_three_days_before_the_first_review_the_channel_chloe_and_dev_are_nudged
         "  │ #1 Saturday sports sessions at Riverside — review due Thu 10 Dec (in 3 days) · "
         "@Chloe, @Dev, Riverside Trust"
     ) in nudge
+
+
+class Headings(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.h2: list[str] = []
+        self.images: list[dict] = []
+        self._in = False
+
+    def handle_starttag(self, tag, attrs):
+        self._in = tag == "h2"
+        self.h2 += [""] if self._in else []
+        self.images += [dict(attrs)] if tag == "img" else []
+
+    def handle_endtag(self, tag):
+        self._in = self._in and tag != "h2"
+
+    def handle_data(self, data):
+        if self._in:
+            self.h2[-1] += data
+
+
+def test_the_demo_ends_with_novembers_newsletter_and_a_chart_written_to_files_it_names(shown, files) -> None:
+    last = step(shown, "Chloe drafts November's newsletter and asks for a chart")
+    names = ["programme-talks-activity-12-months.png", "programme-talks-newsletter-2026-11.html"]
+    names.append("programme-talks-newsletter-2026-11.md")
+    assert "Open them on this computer:\n" + "".join(f"  {files / name}\n" for name in names) in last
+    assert sorted(path.name for path in files.iterdir()) == names
+    page = Headings()
+    page.feed((files / names[1]).read_text())
+    page.close()
+    assert page.h2 == [
+        "Leaders’ highlights",
+        "Practice shared this month",
+        "Collaborations that found a partner",
+        "Agreements started",
+        "Agreement reviews completed",
+        "Events",
+        "The month in charts",
+        "Over to you",
+    ]
+    assert [image["alt"][:19] for image in page.images] == ["Activity per month,", "Median days for a r"]
+    png = (files / names[0]).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1200, 600)
+    assert (files / names[2]).read_text().startswith("# Test Team: Programme Talks newsletter, November 2026\n")

@@ -30,7 +30,11 @@ def share_ts(sandbox) -> str:
 def appoint_leaders(sandbox, *leaders: str) -> None:
     mentions = " ".join(f"<@{leader}>" for leader in leaders)
     _, url = sandbox.sim.command("/talks", f"leader {mentions}", user=ADMIN)
-    assert response_to(sandbox.slack, url).args["text"].startswith("✅")
+    named = " and ".join(f"<@{leader}>" for leader in leaders)  # one or two of them here
+    are = "is now a leader" if len(leaders) == 1 else "are now leaders"
+    said = response_to(sandbox.slack, url).args["text"]
+    assert said.startswith("✅")
+    assert said == f"✅ {named} {are}. I've sent them a message explaining what that means."
 
 
 def react(
@@ -121,7 +125,10 @@ def test_a_leaders_other_emoji_is_appreciation_only_and_skin_tones_are_ignored(s
 def test_a_custom_highlight_emoji_highlights_and_star_then_does_not(sandbox, share_ts):
     appoint_leaders(sandbox, LEO)
     _, url = sandbox.sim.command("/talks", "highlight-emoji :raised_hands:", user=ADMIN)
-    assert "✅ Done" in response_to(sandbox.slack, url).args["text"]
+    assert response_to(sandbox.slack, url).args["text"] == (
+        "✅ Done. Leaders now highlight a share by reacting with :raised_hands: instead of :star:. "
+        "Highlights already made stay as they are."
+    )
     react(sandbox, LEO, "star", share_ts)
     wait_until(lambda: reactions(sandbox) == [(LEO, "star")])
     assert highlighters(sandbox) == []
@@ -180,7 +187,7 @@ def test_the_same_event_delivered_twice_at_once_is_applied_once_without_errors(s
         finish_listeners(sandbox)
     assert (highlighters(sandbox), reactions(sandbox)) == ([], [])
     assert count(sandbox.sessions, ProcessedEvent) == 2
-    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
 
 
 def test_reactions_in_another_workspace_do_not_touch_this_one(sandbox, share_ts):

@@ -26,8 +26,30 @@ FORM = {
 }
 
 
+WHEN = "Thursday 3 December 2026 at 16:00"
+NO_ANSWERS = "No answers yet. Are you going?"
+
+
 def utc(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def event_shown(answers: str = NO_ANSWERS, *, invited: bool = False, when: str = WHEN) -> str:
+    """What a person reads in the message of an event made from FORM (all_text of its blocks)."""
+    return (
+        ("👋 <@U_AMIRA> invited you to an event. Would you like to come?\n" if invited else "")
+        + f"📅 Youth forum open evening\n*When:* {when}\n*Where:* Riverside Hall\n"
+        "Young people show their projects &amp; partners find out how to get involved\n"
+        f"{answers}\n✅ Going\n👀 Interested\nPosted by <@U_AMIRA> · Press your answer again to take it back"
+    )
+
+
+def going_note(when: str = WHEN, *, reminder: bool = True) -> str:
+    after = "I'll send you a reminder the day before." if reminder else "See you there!"
+    return (
+        f"✅ You're going: *Youth forum open evening*, {when}. {after} "
+        "Changed your mind? Press *Going* again to take it back."
+    )
 
 
 def open_form(sandbox, text: str = "", user: str = AMIRA) -> dict:
@@ -84,18 +106,19 @@ def test_event_with_invitations_is_posted_in_the_channel_and_sent_to_invited_peo
     for channel in (CHANNEL, OTHER_CHANNEL, BEN, CHLOE):
         [message] = sandbox.slack.messages(channel)
         shown = all_text(message["blocks"])
-        assert "Youth forum open evening" in shown
-        assert "Thursday 3 December 2026 at 16:00" in shown and "Riverside Hall" in shown
-        assert "partners find out" in shown and "&amp;" in shown
+        assert shown == event_shown(invited=channel in (BEN, CHLOE))
         buttons = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-        assert buttons == [Action.MEETUP_GOING, Action.MEETUP_INTERESTED]
+        assert buttons == [Action.MEETUP_GOING, Action.MEETUP_INTERESTED, Action.REPORT_CONCERN]  # and the ⋯ menu
+        assert message["text"] == "Event: Youth forum open evening, Thu 3 Dec, 16:00"
     assert f"<@{AMIRA}> invited you" in all_text(latest(sandbox, BEN)["blocks"])
     assert "invited you" not in all_text(latest(sandbox, CHANNEL)["blocks"])
     assert sandbox.slack.messages(AMIRA) == []  # inviting yourself sends you nothing
     note = sandbox.slack.calls_to("chat.postEphemeral")[-1].args
     assert note["user"] == AMIRA and note["channel"] == CHANNEL
-    assert f"posted in <#{CHANNEL}> and <#{OTHER_CHANNEL}>" in all_text(note["blocks"])
-    assert "invitation to 2 people" in all_text(note["blocks"])
+    assert all_text(note["blocks"]) == (
+        f"✅ *Youth forum open evening* is posted in <#{CHANNEL}> and <#{OTHER_CHANNEL}>.\n"
+        "I've sent an invitation to 2 people."
+    )
     with sandbox.sessions() as session:
         event = session.get(Meetup, event_id)
         assert (event.title, event.place, event.channel_id, event.created_by) == (
@@ -112,14 +135,25 @@ def test_event_with_invitations_is_posted_in_the_channel_and_sent_to_invited_peo
             (BEN, BEN),
             (CHLOE, CHLOE),
         ]
-        assert all(c.message_ts for c in copies)
+        assert [c.message_ts for c in copies] == [latest(sandbox, c.channel_id)["ts"] for c in copies]
 
 
 def test_event_command_help_explains_and_text_after_it_fills_in_the_title(sandbox):
     reply, _ = sandbox.sim.command(Command.EVENT, "help")
     answer = reply.json()
     assert answer["response_type"] == "ephemeral"
-    assert "/event" in all_text(answer["blocks"]) and "London time" in all_text(answer["blocks"])
+    assert all_text(answer["blocks"]) == (
+        "*Invite people to an event*\n"
+        "`/event` opens a form: the title, the date and time, where it is (a place or a link), what it is and who "
+        "would benefit, and who to invite. It is posted in the channel you choose with *Going* and *Interested* "
+        "buttons; people you invite get it by direct message, and channels you add get it too.\n"
+        "`/event Youth forum open evening` opens the form with the title filled in.\n\n"
+        "*Answering*\n"
+        "Press *Going* or *Interested*. Changed your mind? Press the other one, or press yours again to take it "
+        "back. Everyone sees how many are going and interested.\n"
+        "People going get a reminder at 9am the day before.\n\n"
+        "Dates and times are London time. `/event help` shows this message."
+    )
     view = open_form(sandbox, "Youth forum open evening")
     title = next(b for b in view["blocks"] if b["block_id"] == Block.MEETUP_TITLE)
     assert title["element"]["initial_value"] == "Youth forum open evening"
@@ -133,6 +167,8 @@ def test_event_text_too_long_for_a_title_is_kept_whole_in_what_it_is(sandbox):
     title = next(b for b in view["blocks"] if b["block_id"] == Block.MEETUP_TITLE)["element"]["initial_value"]
     about = next(b for b in view["blocks"] if b["block_id"] == Block.ABOUT)["element"]["initial_value"]
     assert len(title) <= 150 and title.startswith("Youth forum open evening")
+    # Cut at the last whole word that fits 150 characters with its "…": five repeats and "with projects to".
+    assert title == "Youth forum open evening " + "with projects to see " * 5 + "with projects to…"
     assert about == text.strip()
 
 
@@ -148,21 +184,38 @@ def test_user_text_in_an_event_cannot_ping_anyone_and_links_show_their_own_addre
     assert_safe_mrkdwn(post)
     shown = all_text(post.args["blocks"])
     assert "&lt;!here&gt;" in shown and "<https://meet.example.org/forum?a=1&amp;b=2>" in shown
+    assert shown == (
+        f"📅 Youth forum open evening\n*When:* {WHEN}\n"
+        "*Where:* Online &lt;!here&gt; <https://meet.example.org/forum?a=1&amp;b=2>\n"
+        "Hi &lt;@U_MALLORY&gt; &lt;!channel&gt; see &lt;https://evil.example|this&gt;\n"
+        f"{NO_ANSWERS}\n✅ Going\n👀 Interested\nPosted by <@U_AMIRA> · Press your answer again to take it back"
+    )
 
 
 @pytest.mark.parametrize(
     ("changes", "block", "says"),
     [
-        ({Block.MEETUP_TITLE: ""}, Block.MEETUP_TITLE, "title"),
-        ({Block.MEETUP_DATE: None}, Block.MEETUP_DATE, "choose the date"),
-        ({Block.MEETUP_DATE: "2026-11-26"}, Block.MEETUP_DATE, "date has passed"),
-        ({Block.MEETUP_TIME: None}, Block.MEETUP_TIME, "start time"),
-        ({Block.MEETUP_DATE: "2026-11-27", Block.MEETUP_TIME: "09:30"}, Block.MEETUP_TIME, "already passed today"),
-        ({Block.PLACE: "  "}, Block.PLACE, "where it is"),
-        ({Block.ABOUT: "Ring Jo's mum on 07700 900123"}, Block.ABOUT, "phone number"),
-        ({Block.INVITE_PEOPLE: [f"U{n:03d}" for n in range(51)]}, Block.INVITE_PEOPLE, "up to 50 people"),
+        ({Block.MEETUP_TITLE: ""}, Block.MEETUP_TITLE, "Please give your event a title."),
+        ({Block.MEETUP_DATE: None}, Block.MEETUP_DATE, "Please choose the date."),
+        (
+            {Block.MEETUP_DATE: "2026-11-26"},
+            Block.MEETUP_DATE,
+            "That date has passed. Please choose today or a later date.",
+        ),
+        ({Block.MEETUP_TIME: None}, Block.MEETUP_TIME, "Please choose the start time."),
+        (
+            {Block.MEETUP_DATE: "2026-11-27", Block.MEETUP_TIME: "09:30"},
+            Block.MEETUP_TIME,
+            "That time has already passed today. Please choose a later time.",
+        ),
+        ({Block.PLACE: "  "}, Block.PLACE, "Please say where it is: a place, or a link for an online event."),
+        (
+            {Block.INVITE_PEOPLE: [f"U{n:03d}" for n in range(51)]},
+            Block.INVITE_PEOPLE,
+            "Please invite up to 50 people; add their channel instead.",
+        ),
     ],
-    ids=["no title", "no date", "past date", "no time", "earlier today", "no place", "personal data", "too many"],
+    ids=["no title", "no date", "past date", "no time", "earlier today", "no place", "too many"],
 )
 def test_each_mistake_in_the_form_is_shown_on_its_field_and_nothing_is_saved(sandbox, changes, block, says):
     reply = submit(sandbox, {**FORM, **changes})
@@ -170,7 +223,7 @@ def test_each_mistake_in_the_form_is_shown_on_its_field_and_nothing_is_saved(san
     answer = reply.json()
     assert answer["response_action"] == "errors"
     assert list(answer["errors"]) == [block]
-    assert says in answer["errors"][block]
+    assert answer["errors"] == {block: says}
     assert count(sandbox.sessions, Meetup) == 0 and count(sandbox.sessions, MeetupPost) == 0
     sandbox.slack.assert_no_call("chat.postMessage")
 
@@ -178,6 +231,12 @@ def test_each_mistake_in_the_form_is_shown_on_its_field_and_nothing_is_saved(san
 def test_an_empty_form_shows_every_missing_field_at_once(sandbox):
     answer = submit(sandbox, {}).json()
     assert set(answer["errors"]) == {Block.MEETUP_TITLE, Block.MEETUP_DATE, Block.MEETUP_TIME, Block.PLACE}
+    assert answer["errors"] == {
+        Block.MEETUP_TITLE: "Please give your event a title.",
+        Block.MEETUP_DATE: "Please choose the date.",
+        Block.MEETUP_TIME: "Please choose the start time.",
+        Block.PLACE: "Please say where it is: a place, or a link for an online event.",
+    }
     assert count(sandbox.sessions, Meetup) == 0
 
 
@@ -192,7 +251,7 @@ def test_the_start_keeps_its_london_time_across_the_change_to_summer_time(sandbo
     event_id = create_event(sandbox, **{Block.MEETUP_DATE: "2026-03-30", Block.MEETUP_TIME: "10:00"})
     with sandbox.sessions() as session:
         assert session.get(Meetup, event_id).starts_at == utc(2026, 3, 30, 9)
-    assert "Monday 30 March 2026 at 10:00" in all_text(latest(sandbox, CHANNEL)["blocks"])
+    assert all_text(latest(sandbox, CHANNEL)["blocks"]) == event_shown(when="Monday 30 March 2026 at 10:00")
 
 
 # ---- answers --------------------------------------------------------------------------------------------
@@ -204,20 +263,32 @@ def test_going_switching_and_taking_back_keep_every_copy_current(sandbox):
     shown_everywhere(sandbox, everywhere, "No answers yet")
 
     told = answer(sandbox, BEN, Action.MEETUP_GOING, BEN)
-    assert "You're going" in told and "reminder the day before" in told and "again to take it back" in told
+    assert told == going_note()
     shown_everywhere(sandbox, everywhere, "Going: 1*", f"<@{BEN}>", "Interested: 0*")
     assert answers(sandbox) == {BEN: "going"}
 
-    assert "You're going" in answer(sandbox, CHANNEL, Action.MEETUP_GOING, CHLOE)
+    assert answer(sandbox, CHANNEL, Action.MEETUP_GOING, CHLOE) == going_note()
     shown_everywhere(sandbox, everywhere, "Going: 2*", f"<@{BEN}> and <@{CHLOE}>")
 
-    assert "Changed to interested" in answer(sandbox, CHANNEL, Action.MEETUP_INTERESTED, BEN)
+    assert answer(sandbox, CHANNEL, Action.MEETUP_INTERESTED, BEN) == (
+        "👀 Changed to interested: I've taken you off the list of people going to *Youth forum open evening*. "
+        "Press *Going* if you decide to go after all."
+    )
     shown_everywhere(sandbox, everywhere, f"Going: 1* (<@{CHLOE}>)", "Interested: 1*")
     assert answers(sandbox) == {BEN: "interested", CHLOE: "going"}
 
-    assert "taken back your answer" in answer(sandbox, OTHER_CHANNEL, Action.MEETUP_INTERESTED, BEN)
+    assert answer(sandbox, OTHER_CHANNEL, Action.MEETUP_INTERESTED, BEN) == (
+        "No problem: I've taken back your answer to *Youth forum open evening*. "
+        "You can answer again any time before it starts."
+    )
     shown_everywhere(sandbox, everywhere, f"Going: 1* (<@{CHLOE}>)", "Interested: 0*")
     assert answers(sandbox) == {CHLOE: "going"}
+    final = f"✅ *Going: 1* (<@{CHLOE}>)\n👀 *Interested: 0*"
+    assert [all_text(latest(sandbox, c)["blocks"]) for c in everywhere] == [
+        event_shown(final),
+        event_shown(final),
+        event_shown(final, invited=True),
+    ]
     for call in sandbox.slack.calls_to("chat.update"):
         assert_safe_mrkdwn(call)
 
@@ -229,6 +300,10 @@ def test_a_long_going_list_names_ten_and_counts_the_rest(sandbox):
         answer(sandbox, CHANNEL, Action.MEETUP_GOING, person)
     shown_everywhere(sandbox, [CHANNEL], "Going: 12*", "and 2 others")
     assert f"<@{people[10]}>" not in all_text(latest(sandbox, CHANNEL)["blocks"])
+    ten = ", ".join(f"<@{person}>" for person in people[:10])  # in the order they answered, one at a time
+    assert all_text(latest(sandbox, CHANNEL)["blocks"]) == event_shown(
+        f"✅ *Going: 12* ({ten} and 2 others)\n👀 *Interested: 0*"
+    )
 
 
 def test_answers_given_at_the_same_moment_all_end_up_on_every_copy(sandbox):
@@ -251,7 +326,9 @@ def test_answers_given_at_the_same_moment_all_end_up_on_every_copy(sandbox):
 def test_answers_are_closed_once_the_event_has_started(sandbox, clock):
     create_event(sandbox, **{Block.MEETUP_DATE: "2026-11-27", Block.MEETUP_TIME: "11:00"})
     clock.set(utc(2026, 11, 27, 11, 5))
-    assert "already started" in answer(sandbox, CHANNEL, Action.MEETUP_GOING, BEN)
+    assert answer(sandbox, CHANNEL, Action.MEETUP_GOING, BEN) == (
+        "*Youth forum open evening* has already started, so answers are closed. Thank you!"
+    )
     assert answers(sandbox) == {}
 
 
@@ -273,7 +350,7 @@ def test_a_button_for_an_event_that_is_gone_says_so_kindly(sandbox):
         ],
     }
     _, url = sandbox.sim.click(message, Action.MEETUP_GOING, user=BEN, channel=CHANNEL)
-    assert "no longer here" in response_to(sandbox.slack, url).args["text"]
+    assert response_to(sandbox.slack, url).args["text"] == "Sorry, that event is no longer here."
 
 
 # ---- reminders ------------------------------------------------------------------------------------------
@@ -289,15 +366,19 @@ def test_people_going_are_reminded_once_at_nine_the_day_before_and_nobody_else(s
     answer(sandbox, CHLOE, Action.MEETUP_INTERESTED, CHLOE)
     answer(sandbox, DAN, Action.MEETUP_GOING, DAN)
     answer(sandbox, DAN, Action.MEETUP_GOING, DAN)  # changed his mind: taken back
-    assert "nothing to do" in run_due("2026-12-02T08:59", capsys)
+    assert run_due("2026-12-02T08:59", capsys) == "run-due at 2026-12-02 08:59 GMT: nothing to do\n"
     out = run_due("2026-12-02T09:00", capsys)
-    assert f"posted event_reminder to {BEN} event-{event_id}" in out
+    assert out == f"run-due at 2026-12-02 09:00 GMT: 1 thing done\n  posted event_reminder to {BEN} event-{event_id}\n"
     assert CHLOE not in out and DAN not in out
-    assert "nothing to do" in run_due("2026-12-02T09:00", capsys)
-    assert "nothing to do" in run_due("2026-12-03T09:00", capsys)
+    assert run_due("2026-12-02T09:00", capsys) == "run-due at 2026-12-02 09:00 GMT: nothing to do\n"
+    assert run_due("2026-12-03T09:00", capsys) == "run-due at 2026-12-03 09:00 GMT: nothing to do\n"
     [reminder] = reminders_to(sandbox, BEN)
     shown = all_text(reminder["blocks"])
-    assert "Youth forum open evening is tomorrow at 16:00" in shown and "Riverside Hall" in shown
+    assert shown == (
+        "⏰ *Reminder:* Youth forum open evening is tomorrow at 16:00.\n*Where:* Riverside Hall\n\n"
+        "You said you're going. See you there!\n"
+        f"Can't make it now? Press *Going* again on the event in <#{CHANNEL}> to take your answer back."
+    )
     assert reminders_to(sandbox, CHLOE) == [] and reminders_to(sandbox, DAN) == []
 
 
@@ -305,22 +386,25 @@ def test_the_reminder_keeps_nine_london_time_on_the_day_the_clocks_change(sandbo
     clock.set(utc(2026, 3, 20, 10))
     event_id = create_event(sandbox, **{Block.MEETUP_DATE: "2026-03-30", Block.MEETUP_TIME: "10:00"})
     answer(sandbox, CHANNEL, Action.MEETUP_GOING, BEN)
-    assert "nothing to do" in run_due("2026-03-29T07:59+00:00", capsys)
-    assert f"posted event_reminder to {BEN} event-{event_id}" in run_due("2026-03-29T08:00+00:00", capsys)
+    assert run_due("2026-03-29T07:59+00:00", capsys) == "run-due at 2026-03-29 08:59 BST: nothing to do\n"
+    assert run_due("2026-03-29T08:00+00:00", capsys) == (
+        f"run-due at 2026-03-29 09:00 BST: 1 thing done\n  posted event_reminder to {BEN} event-{event_id}\n"
+    )
 
 
 def test_someone_going_to_an_event_less_than_a_day_ahead_is_told_there_is_no_reminder(sandbox, env, capsys):
     create_event(sandbox, **{Block.MEETUP_DATE: "2026-11-28", Block.MEETUP_TIME: "12:00"})
     told = answer(sandbox, CHANNEL, Action.MEETUP_GOING, BEN)
     assert "See you there" in told and "reminder" not in told
-    assert "nothing to do" in run_due("2026-11-27T11:00", capsys)
+    assert told == going_note("Saturday 28 November 2026 at 12:00", reminder=False)
+    assert run_due("2026-11-27T11:00", capsys) == "run-due at 2026-11-27 11:00 GMT: nothing to do\n"
     assert reminders_to(sandbox, BEN) == []
 
 
 def test_an_event_already_over_gets_no_reminders(sandbox, env, capsys):
     create_event(sandbox)
     answer(sandbox, CHANNEL, Action.MEETUP_GOING, BEN)
-    assert "nothing to do" in run_due("2026-12-04T09:00", capsys)
+    assert run_due("2026-12-04T09:00", capsys) == "run-due at 2026-12-04 09:00 GMT: nothing to do\n"
     assert reminders_to(sandbox, BEN) == []
 
 
@@ -376,6 +460,7 @@ def test_upcoming_meetups_come_with_their_counts_and_the_link_to_their_channel_p
         f"Thu 3 Dec, 16:00 · Soon · Riverside Hall · 2 going, 1 interested · <{found[0].permalink}|open>"
     )
     assert section.lines[1].endswith(f"· in <#{CHANNEL}>")  # not posted with a link: name the channel
+    assert section.lines[1] == f"Thu 10 Dec, 18:00 · Later · Riverside Hall · 0 going, 0 interested · in <#{CHANNEL}>"
 
 
 def test_saving_an_answer_returns_the_answer_it_replaced_so_a_second_click_takes_it_back(sandbox):

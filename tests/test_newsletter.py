@@ -201,6 +201,7 @@ def test_an_empty_month_has_every_section_with_a_kind_line():
     found = sections_md(text)
     assert list(found) == [*HEADINGS, nl.CLOSING_HEADING]
     assert all(items == [] for items in found.values())
+    assert found == {heading: [] for heading in [*HEADINGS, nl.CLOSING_HEADING]}
     for heading, line in nl.SECTIONS.values():
         assert f"## {heading}\n\n{line}\n" in text
     assert "No agreements started this month." in text
@@ -245,6 +246,9 @@ def test_html_is_an_email_ready_document():
     assert document.startswith("<!DOCTYPE html>")
     assert page.tags[:4] == ["html", "head", "meta", "meta"]
     assert page.tags.count("table") >= 2  # the layout is tables, as Outlook needs
+    # Two for the layout, and one for each quoted block in full(): a highlight's impact, two shares' impacts, an
+    # agreement's recognition and a review's achievements.
+    assert page.tags.count("table") == 2 + 5
     assert not {"style", "link", "script", "iframe", "object"} & set(page.tags)  # inline styles, nothing fetched
     assert 'role="presentation"' in document
     assert "http" not in document.replace("http-equiv", "")
@@ -299,6 +303,7 @@ def test_html_embeds_each_chart_as_a_data_uri_with_its_alt_text():
         assert image["alt"] == chart.alt_text
         assert base64.b64decode(image["src"].removeprefix("data:image/png;base64,")) == chart.png
         assert int(image["width"]) <= 600
+        assert (image["width"], image["height"]) == ("536", "268")  # the 600px column less its padding; 2:1
     assert "Riverside & Co <Trust> 2" in page.images[1]["alt"]
 
 

@@ -247,6 +247,13 @@ def test_html_escapes_user_text():
     assert "<!here>" not in document and "&lt;!here&gt;" in document
     assert " & " not in document
     assert sum(hostile in t for t in page.text) >= 3
+    # Read back exactly as typed in the page's title, its heading, the partner's row and the impact statement.
+    assert [t for t in page.text if hostile in t] == [
+        f"{hostile}: quarterly report, {Q3.label}",
+        f"{hostile}: quarterly report",
+        hostile,
+        hostile,
+    ]
 
 
 def test_without_a_previous_quarter_the_report_says_so():
@@ -312,7 +319,7 @@ def test_pdf_is_tagged_so_screen_readers_get_each_charts_alt_text(charts):
 def test_pdf_runs_on_to_more_pages_when_there_is_more_to_say():
     many = tuple(ImpactStatement(f"Statement {i}: " + "the young people told us it mattered. " * 8) for i in range(60))
     pages = pdf_pages(r.report_pdf(current(impact=many), previous(), {}))
-    assert len(pages) > 5
+    assert len(pages) > 5  # a bound: how many pages 60 long statements fill is the PDF engine's layout
     assert "Statement 0:" in pages[4]
     assert "Statement 59:" in pages[-1]
 

@@ -20,7 +20,7 @@ from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
 from handlers.ids import Block
 from storage.db import alembic_config, make_engine
 from storage.models import Share
-from tests.helpers import all_text, count, response_to, wait_until
+from tests.helpers import all_text, count, wait_until
 
 ROOT = Path(__file__).parent.parent
 UNREACHABLE_DATABASE = "postgresql://postgres@127.0.0.1:9/nowhere"
@@ -81,9 +81,11 @@ def no_database(clock):
         yield running
 
 
-def test_health_is_503_when_the_database_is_unreachable(no_database):
+def test_health_is_200_and_readiness_503_when_the_database_is_unreachable(no_database):
+    with urllib.request.urlopen(no_database.url + "/healthz") as response:  # alive: the process answers
+        assert response.status == 200 and json.loads(response.read())["database"]["ok"] is False
     with pytest.raises(urllib.error.HTTPError) as failure:
-        urllib.request.urlopen(no_database.url + "/healthz")
+        urllib.request.urlopen(no_database.url + "/readyz")  # not ready: it can't serve without its database
     assert failure.value.code == 503
     assert json.loads(failure.value.read())["database"]["ok"] is False
 

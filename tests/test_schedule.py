@@ -134,36 +134,57 @@ def _parses(words: str) -> bool:
 
 
 def test_an_empty_schedule_asks_when_to_post() -> None:
-    assert_kind_error("   ", "Tell me when to post the digest")
+    assert assert_kind_error("   ", "Tell me when to post the digest") == (
+        'Tell me when to post the digest, for example "weekly mon 09:00" for every Monday at 9am, '
+        'or "daily 08:30" for every day at 8:30am.'
+    )
 
 
 def test_an_unknown_cadence_is_named_and_weekly_or_daily_suggested() -> None:
     message = assert_kind_error("fortnightly mon 09:00", '"fortnightly"')
     assert 'Start with "weekly" or "daily"' in message
+    assert message == (
+        'A "fortnightly" digest needs the date of its first run, for example "fortnightly mon 09:00 from '
+        '2027-01-04". Start with "weekly" or "daily" instead for a digest every week or every day.'
+    )
 
 
 @pytest.mark.parametrize("words", ["weekly", "weekly 09:00", "weekly 9am quiet skip"])
 def test_a_weekly_schedule_without_a_day_asks_which_day(words: str) -> None:
-    assert_kind_error(words, "Which day should the weekly digest go out?")
+    assert assert_kind_error(words, "Which day should the weekly digest go out?") == (
+        'Which day should the weekly digest go out? Put the day before the time, for example "weekly mon 09:00".'
+    )
 
 
 def test_an_unknown_day_is_named_and_real_days_suggested() -> None:
     message = assert_kind_error("weekly moon 09:00", '"moon" isn\'t a day I recognise')
     assert "mon or monday" in message
+    assert message == (
+        'Sorry, "moon" isn\'t a day I recognise. Use a day such as mon or monday, for example "weekly mon 09:00".'
+    )
 
 
 def test_a_daily_schedule_with_a_day_explains_it_needs_none_and_offers_weekly() -> None:
     message = assert_kind_error("daily fri 09:00", "doesn't need a day")
     assert '"weekly fri 09:00"' in message
+    assert message == (
+        "A daily digest goes out every day, so it doesn't need a day. "
+        'For example "daily 09:00", or "weekly fri 09:00" for once a week.'
+    )
 
 
 @pytest.mark.parametrize("words", ["daily", "weekly mon", "weekly mon quiet skip"])
 def test_a_missing_time_asks_what_time(words: str) -> None:
-    assert_kind_error(words, "What time should the digest go out?")
+    example = "daily 09:00" if words == "daily" else "weekly mon 09:00"
+    assert assert_kind_error(words, "What time should the digest go out?") == (
+        f'What time should the digest go out? Add a time, for example "{example}".'
+    )
 
 
 def test_a_missing_time_example_keeps_the_day_that_was_typed() -> None:
-    assert_kind_error("weekly friday", '"weekly fri 09:00"')
+    assert assert_kind_error("weekly friday", '"weekly fri 09:00"') == (
+        'What time should the digest go out? Add a time, for example "weekly fri 09:00".'
+    )
 
 
 @pytest.mark.parametrize(
@@ -181,17 +202,31 @@ def test_a_missing_time_example_keeps_the_day_that_was_typed() -> None:
 def test_an_invalid_time_is_named_with_what_is_wrong(typed: str, problem: str) -> None:
     message = assert_kind_error(f"daily {typed}", f'"{typed}" isn\'t a time I can use')
     assert problem in message
+    why = "." if problem.startswith("Write the time") else f": {problem}."  # a time it can't read at all: no why
+    assert message == (
+        f'Sorry, "{typed}" isn\'t a time I can use{why} Write the time like 09:00, 9am or 2:30pm, '
+        'for example "daily 09:00".'
+    )
 
 
 @pytest.mark.parametrize("words", ["daily 08:30 quiet", "daily 08:30 quiet loudly"])
 def test_an_unfinished_or_unknown_quiet_option_lists_the_choices(words: str) -> None:
     message = assert_kind_error(words, '"quiet skip"')
     assert '"quiet prompt"' in message
+    assert message == (
+        f'Sorry, I didn\'t understand "{words.removeprefix("daily 08:30 ")}". Use "quiet skip" to skip the digest '
+        'when there is nothing new, or "quiet prompt" to post a short note instead, '
+        'for example "daily 09:00 quiet skip".'
+    )
 
 
 def test_unknown_words_at_the_end_are_named() -> None:
     message = assert_kind_error("weekly mon 09:00 please thanks", '"please thanks" at the end')
     assert '"weekly mon 09:00 quiet skip"' in message
+    assert message == (
+        'Sorry, I didn\'t understand "please thanks" at the end. After the time you can add "quiet skip" '
+        'to skip the digest when there is nothing new, for example "weekly mon 09:00 quiet skip".'
+    )
 
 
 def test_schedule_errors_are_value_errors() -> None:
@@ -555,6 +590,10 @@ def test_a_fortnightly_schedule_that_makes_no_sense_cannot_be_built(fields: dict
 def test_fortnightly_without_a_start_date_or_today_asks_for_the_first_date() -> None:
     message = assert_kind_error("fortnightly tue 09:45", 'A "fortnightly" digest needs the date of its first run')
     assert '"fortnightly tue 09:45 from 2027-01-05"' in message
+    assert message == (
+        'A "fortnightly" digest needs the date of its first run, for example "fortnightly tue 09:45 from '
+        '2027-01-05". Start with "weekly" or "daily" instead for a digest every week or every day.'
+    )
 
 
 def assert_kind_fortnightly_error(words: str, fragment: str) -> str:
@@ -578,16 +617,25 @@ def _parses_today(words: str) -> bool:
 
 @pytest.mark.parametrize("words", ["fortnightly", "fortnightly 09:00", "every other week at 9am"])
 def test_a_fortnightly_schedule_without_a_day_asks_which_day(words: str) -> None:
-    assert_kind_fortnightly_error(words, "Which day should the fortnightly digest go out?")
+    assert assert_kind_fortnightly_error(words, "Which day should the fortnightly digest go out?") == (
+        "Which day should the fortnightly digest go out? Put the day before the time, "
+        'for example "fortnightly mon 09:00".'
+    )
 
 
 def test_a_fortnightly_schedule_without_a_time_asks_what_time() -> None:
-    assert_kind_fortnightly_error("fortnightly tue", '"fortnightly tue 09:00"')
+    assert assert_kind_fortnightly_error("fortnightly tue", '"fortnightly tue 09:00"') == (
+        'What time should the digest go out? Add a time, for example "fortnightly tue 09:00".'
+    )
 
 
 def test_every_other_day_is_explained_and_daily_offered() -> None:
     message = assert_kind_fortnightly_error("every other day at 9am", "not every other day")
     assert '"daily 09:00"' in message
+    assert message == (
+        "I can post a digest every day, every week or every other week, but not every other day. "
+        'For example "daily 09:00" or "weekly mon 09:00".'
+    )
 
 
 @pytest.mark.parametrize(
@@ -684,6 +732,8 @@ def test_fortnightly_previous_and_next_run_agree() -> None:
     for _ in range(60):
         following = next_run(schedule, moment, LONDON)
         assert previous_run(schedule, following + timedelta(microseconds=1), LONDON) == following
+        # A bound: runs are a fortnight apart in London time, so an hour more or less in UTC across a clock change
+        # (the exact runs around the changes are the gap and repeated-hour tests above).
         assert following - moment <= timedelta(days=14, hours=1)
         moment = following
 

@@ -234,6 +234,7 @@ def test_slash_command_reaches_its_listener_and_its_ack_text_comes_back(connecte
     envelope = connected.hub.envelopes[-1]
     assert (envelope.type, envelope.accepts_response_payload) == ("slash_commands", True)
     assert any(ack.envelope_id == envelope.envelope_id for ack in connected.hub.acks)
+    assert [ack.envelope_id for ack in connected.hub.acks].count(envelope.envelope_id) == 1  # acknowledged once
 
 
 def test_button_click_reaches_its_action_listener_which_posts_a_message(connected: Connected) -> None:

@@ -66,6 +66,7 @@ def test_a_refused_claim_inside_a_transaction_leaves_the_rest_of_it_undecided(da
     first = dict(team_id="T1", kind="digest", target="C1", period_key="2026-11-30T09:00", scheduled_for=NOW, now=NOW)
     with sessions.begin() as session:
         assert ledger.claim(session, **first) is not None
+        assert ledger.claim(session, **{**first, "target": "C2"}) == 2  # the ledger's second row: claims return ids
     session = sessions()
     with session.begin():
         ss.add_share(session, team_id="T1", author_id="U1", channel_id="C1", body="Not kept", now=NOW)

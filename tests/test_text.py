@@ -56,21 +56,6 @@ def test_a_trailing_by_date_becomes_the_deadline(text, needed_by):
     assert request.body == ("Hall needed" if needed_by else text)
 
 
-@pytest.mark.parametrize(
-    ("text", "found"),
-    [
-        ("Email jo@example.com", "email address"),
-        ("Ring 07700 900123 after school", "phone number"),
-        ("Call +44 20 7946 0958", "phone number"),
-        ("Her DOB is on file", "date of birth"),
-        ("Attendance rose 20% in 2025 across 12 schools", None),
-    ],
-)
-def test_personal_data_warning(text, found):
-    warning = t.personal_data_warning(text)
-    assert (found in warning) if found else warning is None
-
-
 def test_shorten_cuts_at_a_word_with_an_ellipsis():
     assert t.shorten("one two three four", 10) == "one two…"
     assert t.shorten("short", 10) == "short"

@@ -2,7 +2,8 @@
 
 A digest covers what came since the channel's previous one (or one period before its first). A digest found
 more than LATE_LIMIT after its time (the app was down) is skipped and recorded, and champions see it; one that
-can't be delivered because the channel is gone pauses that channel's digest and tells the champions.
+can't be delivered because the channel is gone pauses that channel's digest and tells the champions. Each kind
+waiting to be tried again (a passing fault, or a post a stopped run did not make) goes again while on time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.delivery.plan import STALE_CLAIM, Due, Message, Planned
+from bot.delivery.plan import INTERRUPTED, Due, Message, Planned
 from domain.agreements import reviews_section
 from domain.digest import UNANSWERED_AFTER, Attention, DigestInput, Undelivered, compose
 from domain.meetups import meetups_section
@@ -65,20 +66,18 @@ class Digests:
     # ---- planning ---------------------------------------------------------------------------------------
 
     def due(self, now: dt.datetime) -> Due:
-        """Channel digests and champions' copies due by `now` and not in the ledger, and retries still on time.
+        """Channel digests and champions' copies due by `now` and not in the ledger, and retries still on time
+        (of those, and of notices that a channel's digest is paused).
 
-        Also the housekeeping a run starts with: claims left by a run that stopped become "unconfirmed" (they
-        may have been posted, so they never are again), and old Slack event ids are forgotten.
+        Also housekeeping: old Slack event ids are forgotten.
         """
         lines: list[str] = []
         with self.sessions.begin() as session:
-            if stale := ledger.abandon_stale_claims(session, claimed_before=now - STALE_CLAIM, now=now):
-                lines.append(f"marked {stale} interrupted deliveries as unconfirmed (they are not posted again)")
             slack_events.forget_events(session, received_before=now - EVENT_MEMORY)
             subscriptions = subs.list_active_subscriptions(session)
             digest_kinds = [Kind.DIGEST, Kind.CHAMPION_DIGEST]
             done = set(ledger.claimed_keys(session, kinds=digest_kinds, since=now - LOOKBACK))
-            retries = ledger.retryable(session, kinds=digest_kinds, not_before=now - LATE_LIMIT)
+            retries = ledger.retryable(session, kinds=self.kinds, not_before=now - LATE_LIMIT)
             champions = roles.champions_by_team(session)
             by_id = {s.id: s for s in subscriptions}
             planned = [
@@ -93,8 +92,11 @@ class Digests:
                     task=_task(s),
                 )
                 for r in retries
-                if r.subscription_id is not None and (s := by_id.get(r.subscription_id)) is not None
+                if r.kind is not Kind.DIGEST_PAUSED
+                and r.subscription_id is not None
+                and (s := by_id.get(r.subscription_id)) is not None
             ]
+            planned += _paused_notices_again(session, [r for r in retries if r.kind is Kind.DIGEST_PAUSED])
             for subscription in subscriptions:
                 schedule, task = parse_schedule(subscription.schedule), _task(subscription)
                 # From when this schedule took effect: changing or resuming it never fills in the past.
@@ -256,7 +258,10 @@ class Digests:
         """A channel that is gone: pause its digest and tell each champion once."""
         if planned.kind is not Kind.DIGEST or error not in CHANNEL_GONE:
             return [], None
-        assert isinstance(planned.task, DigestTask)
+        if isinstance(planned.task, DigestTask):
+            schedule = planned.task.schedule
+        else:  # known only by its ledger row: refused while looking it up in Slack's history
+            schedule = _schedule_of(session, planned.team_id, planned.target)
         subs.pause_subscription(
             session,
             team_id=planned.team_id,
@@ -264,7 +269,7 @@ class Digests:
             reason=_reason(Status.FAILED, error),
             now=now,
         )
-        notice = PausedNotice(planned.target, error, planned.task.schedule)
+        notice = PausedNotice(planned.target, error, schedule)
         champions = roles.list_roles(session, team_id=planned.team_id, role=RoleName.CHAMPION)
         tell = [
             Planned(
@@ -278,6 +283,24 @@ class Digests:
             for champion in champions
         ]
         return tell, "paused and champions told"
+
+
+def _paused_notices_again(session: Session, retries: list[ledger.Entry]) -> list[Planned]:
+    """Notices that a channel's digest is paused, waiting to be tried again."""
+    planned = []
+    for r in retries:
+        channel_id, _, key = r.period_key.partition(":")  # see Digests.failed: the channel, then its digest's key
+        digest = ledger.get_delivery(session, team_id=r.team_id, kind=Kind.DIGEST, target=channel_id, period_key=key)
+        error = (digest.error if digest else None) or "channel_not_found"
+        notice = PausedNotice(channel_id, error, _schedule_of(session, r.team_id, channel_id))
+        planned.append(Planned(r.kind, r.team_id, r.target, r.period_key, r.scheduled_for, retry_id=r.id, task=notice))
+    return planned
+
+
+def _schedule_of(session: Session, team_id: str, channel_id: str) -> Schedule:
+    """A channel's digest schedule, for a post known only by its ledger row (the default if it has none)."""
+    subscription = subs.get_subscription(session, team_id=team_id, channel_id=channel_id)
+    return parse_schedule(subscription.schedule if subscription else DEFAULT_SCHEDULE)
 
 
 def _task(subscription: subs.Subscription) -> DigestTask:
@@ -294,7 +317,11 @@ def _reason(status: Status, error: str | None) -> str:
     if status is Status.SKIPPED:
         return "the app was down for more than 6 hours around that time, so it was skipped"
     if status is Status.UNCONFIRMED:
-        return "the app stopped while posting it, so it may not have arrived"
+        return "the app stopped while posting it, and Slack could not say whether it had arrived"
+    if error == INTERRUPTED:
+        return "the app stopped while posting it, and it had not arrived"
+    if error == "missing_scope":
+        return "the app is missing a permission it needs: reinstall it to bring its permissions up to date"
     return publish_reason(error)
 
 

@@ -3,10 +3,14 @@
 This thread does all the database work, a chunk at a time; a pool of threads only posts, so a slow Slack is
 waited on in parallel while the database has one writer. Each step is one short transaction: record the
 outcomes of the posts that have finished, then claim and compose the next chunk, only as many as keep fewer
-than `workers` claimed posts waiting for their outcome. So a run that dies leaves at most `workers` posts it
-may or may not have made ("unconfirmed", never posted again). A post Slack rate-limits is recorded "retry"
-and waits on a timer here, not in a worker, then is reclaimed and goes again. One failing post is logged and
-the others carry on: its ledger row says what the next run should do.
+than `workers` claimed posts waiting for their outcome; four times every claim_ttl it also renews the claims of
+the posts in flight. So a run that dies leaves at most `workers` posts it may or may not have made, claims that
+go stale once no longer renewed; every post carries its ledger key in its message metadata, so a later run
+looks each one up in Slack's history (bot.delivery.resolution) and posts only those that did not arrive.
+Each post goes with its own workspace's client (bot.clients.Clients), asked for once a run; a workspace
+that has removed the app gets nothing, and its row is "failed" (app_uninstalled) with nobody told.
+A post Slack rate-limits is recorded "retry" and waits on a timer here, not in a worker, then is reclaimed and
+goes again. One failing post is logged and the others carry on: its ledger row says what the next run should do.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.delivery.plan import Duty, Message, Planned
-from handlers.publish import NotPosted, Posted, passing, post_message
+from bot.clients import Clients, NotInstalled, as_clients
+from bot.clock import Clock, system_clock
+from bot.delivery.plan import CLAIM_TTL, RENEWALS_PER_TTL, UNINSTALLED, Duty, Message, Planned
+from handlers.publish import NotPosted, Posted, passing, post_message, reason
 from storage import ledger
 from storage.db import Sessions
 from storage.ledger import Kind, Status
@@ -45,6 +51,9 @@ LABELS: Mapping[Kind, str | None] = {
     Kind.REVIEW_NUDGE: "review_nudge",
     Kind.REVIEW_ESCALATION: "review_escalation",
     Kind.MEETUP_REMINDER: "event_reminder",
+    Kind.RETENTION: "retention",
+    Kind.FOLLOW_BUNDLE: "follow_bundle",
+    Kind.NEWSLETTER_DRAFT: "newsletter draft",
 }
 
 
@@ -71,13 +80,21 @@ class Outcome:
 
 
 class Fanout:
-    def __init__(self, sessions: Sessions, client: WebClient, duties: Sequence[Duty], *, workers: int = 64):
-        self.sessions, self.client, self.workers = sessions, client, workers
+    def __init__(
+        self,
+        sessions: Sessions,
+        clients: WebClient | Clients,
+        duties: Sequence[Duty],
+        *,
+        workers: int = 64,
+        claim_ttl: dt.timedelta = CLAIM_TTL,
+        real_clock: Clock = system_clock,
+    ):
+        """`real_clock` stamps claims (bookkeeping between processes), whatever moment a run is for; they are
+        renewed often enough that none in flight goes unrenewed for `claim_ttl`."""
+        self.sessions, self.clients, self.workers, self.real_clock = sessions, as_clients(clients), workers, real_clock
+        self.renew_every = claim_ttl.total_seconds() / RENEWALS_PER_TTL
         self.duties = {kind: duty for duty in duties for kind in duty.kinds}
-        # Scheduled posts use a client that hands a 429 back instead of sleeping in a worker thread, so the run
-        # waits out Retry-After on a timer while the workers post elsewhere. Someone waiting on a manual post
-        # waits in line instead.
-        self.poster = _answering_429(client)
 
     def deliver(self, planned: Sequence[Planned], now: dt.datetime) -> list[str]:
         """Post each planned item once (as the ledger decides); a line for each thing done."""
@@ -86,8 +103,10 @@ class Fanout:
         finished: queue.SimpleQueue[tuple[Post, Future]] = queue.SimpleQueue()
         order = itertools.count()
         waiting: list[tuple[float, int, Post]] = []  # (monotonic time it may go again, tie-break, post)
-        outstanding = 0  # claimed ("posting") and not yet recorded: what a crash now would leave unconfirmed
+        in_flight: set[int] = set()  # claims ("posting") not yet recorded: renewed while so; a crash leaves them
+        renewed = time.monotonic()  # when they last were
         cache: dict = {}  # for duties: what this run's posts share, composed once
+        clients: dict[tuple[str, bool], WebClient | NotPosted] = {}  # each workspace's, asked for once a run
 
         def ready() -> bool:
             return bool(waiting) and waiting[0][0] <= time.monotonic()
@@ -96,16 +115,17 @@ class Fanout:
             return lambda future: finished.put((post, future))
 
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="post") as pool:
-            while pending or waiting or outstanding:
+            while pending or waiting or in_flight:
                 done: list[tuple[Post, Future]] = []
-                if outstanding and (outstanding >= self.workers or not (pending or ready())):
-                    # Nothing to claim now: wait for a post to finish, or, if there is room, a rate-limited one.
-                    timeout = None
-                    if outstanding < self.workers and waiting:
-                        timeout = max(0.0, waiting[0][0] - time.monotonic())
+                if in_flight and (len(in_flight) >= self.workers or not (pending or ready())):
+                    # Nothing to claim now: wait for a post to finish, or, if there is room, a rate-limited one,
+                    # or until the claims in flight are to be renewed.
+                    timeout = renewed + self.renew_every - time.monotonic()
+                    if len(in_flight) < self.workers and waiting:
+                        timeout = min(timeout, waiting[0][0] - time.monotonic())
                     with contextlib.suppress(queue.Empty):
-                        done.append(finished.get(timeout=timeout))
-                elif not outstanding and not pending and not ready():
+                        done.append(finished.get(timeout=max(0.0, timeout)))
+                elif not in_flight and not pending and not ready():
                     time.sleep(max(0.0, waiting[0][0] - time.monotonic()))  # only rate-limited posts are left
                     continue
                 while True:
@@ -113,7 +133,7 @@ class Fanout:
                         done.append(finished.get_nowait())
                     except queue.Empty:
                         break
-                outstanding -= len(done)
+                in_flight.difference_update(post.delivery_id for post, _ in done)
                 outcomes = []
                 for post, future in done:
                     try:
@@ -121,18 +141,27 @@ class Fanout:
                     except Exception:
                         log.exception("could not deliver %s", _what(post.planned))
                         lines.append(f"could not deliver {_what(post.planned)}: error; see the log")
-                room = self.workers - outstanding
+                renew: list[int] = []
+                if in_flight and time.monotonic() - renewed >= self.renew_every:
+                    renew, renewed = sorted(in_flight), time.monotonic()
+                room = self.workers - len(in_flight)
                 again: list[Post] = []
                 while ready() and len(again) < room:
                     again.append(heapq.heappop(waiting)[2])
                 fresh = [pending.popleft() for _ in range(min(room - len(again), len(pending)))]
-                posts, step_lines, recorded, follow_ups = self._step(outcomes, fresh, again, now, cache)
+                posts, step_lines, recorded, follow_ups = self._step(outcomes, fresh, again, renew, now, cache)
                 lines += step_lines
                 pending.extend(follow_ups)
                 for post in posts:
-                    future = pool.submit(self._send, post)
+                    client = self._client(post.planned, clients)
+                    if isinstance(client, NotPosted):  # not sent: recorded with the next outcomes
+                        refused: Future[Posted | NotPosted] = Future()
+                        refused.set_result(client)
+                        finished.put((post, refused))
+                        continue
+                    future = pool.submit(self._send, post, client)
                     future.add_done_callback(when_done(post))
-                outstanding += len(posts)
+                in_flight.update(post.delivery_id for post in posts)
                 for outcome in recorded:
                     if outcome.again_after is not None:
                         again_post = replace(outcome.post, rate_limited=outcome.post.rate_limited + 1)
@@ -140,19 +169,27 @@ class Fanout:
         return lines
 
     def _step(
-        self, outcomes: list[Outcome], fresh: list[Planned], again: list[Post], now: dt.datetime, cache: dict
+        self,
+        outcomes: list[Outcome],
+        fresh: list[Planned],
+        again: list[Post],
+        renew: list[int],
+        now: dt.datetime,
+        cache: dict,
     ) -> tuple[list[Post], list[str], list[Outcome], list[Planned]]:
-        """One transaction: record outcomes (see _record), then claim and compose a chunk (see _hold).
+        """One transaction: record outcomes (see _record), renew the claims in flight, then claim and compose a
+        chunk (see _hold).
 
         Returns the posts to make, lines, the outcomes recorded, and follow-up posts (people to tell of a
         failure). If the database refuses, the outcomes are tried again on their own and nothing in the chunk
         is claimed: the next run tries it.
         """
-        if not (outcomes or fresh or again):
+        if not (outcomes or fresh or again or renew):
             return [], [], [], []
         try:
             with self.sessions.begin() as session:
                 follow_ups, said = self._record(session, outcomes, now)
+                ledger.renew_claims(session, delivery_ids=renew, now=self.real_clock())
                 posts, lines = self._hold(session, fresh, again, now, cache)
             return posts, said + lines, outcomes, follow_ups
         except SQLAlchemyError:
@@ -164,7 +201,7 @@ class Fanout:
             with self.sessions.begin() as session:
                 follow_ups, said = self._record(session, outcomes, now)
         except SQLAlchemyError:
-            # Their rows stay "posting": a later run marks them unconfirmed and never posts them again.
+            # Their rows stay "posting" and are renewed no more: a later run looks them up in Slack.
             log.exception("could not record the outcome of %d deliveries", len(outcomes))
             lines += [f"could not record {_what(o.post.planned)}: error; see the log" for o in outcomes]
             return [], lines, [], []
@@ -185,7 +222,7 @@ class Fanout:
         lines: list[str] = []
         for outcome in outcomes:
             planned, line = outcome.post.planned, outcome.line
-            if outcome.status is Status.FAILED and not planned.manual:
+            if outcome.status is Status.FAILED and not planned.manual and outcome.error != UNINSTALLED:
                 more, done = self.duties[planned.kind].failed(session, planned, outcome.error or "", now)
                 follow_ups += more
                 if done:
@@ -202,10 +239,11 @@ class Fanout:
         Returns the posts this run may now make (each claimed here, "posting"), and lines for posts finished
         here: quiet digests, recorded at once.
         """
+        claimed_at = self.real_clock()
         reclaimed = ledger.reclaim_many(
             session,
             delivery_ids=[p.retry_id for p in fresh if p.retry_id is not None] + [post.delivery_id for post in again],
-            now=now,
+            now=claimed_at,
         )
         claimed = ledger.claim_many(
             session,
@@ -221,7 +259,7 @@ class Fanout:
                 for p in fresh
                 if p.retry_id is None
             ],
-            now=now,
+            now=claimed_at,
         )
         held: list[tuple[Planned, int]] = []
         for p in fresh:
@@ -264,11 +302,31 @@ class Fanout:
         ledger.finish_many(session, quiet, now=now)
         return posts, lines
 
-    def _send(self, post: Post) -> Posted | NotPosted:
-        """On a pool thread: post, and nothing else (no database)."""
-        client = self.client if post.planned.manual else self.poster
+    def _client(self, planned: Planned, known: dict[tuple[str, bool], WebClient | NotPosted]) -> WebClient | NotPosted:
+        """The client to post `planned` with, or why there is none (asked once a run for each workspace).
+
+        Scheduled posts use a client that hands a 429 back instead of sleeping in a worker thread, so the run
+        waits out Retry-After on a timer while the workers post elsewhere. Someone waiting on a manual post waits
+        in line instead.
+        """
+        key = (planned.team_id, planned.manual)
+        if key not in known:
+            try:
+                client = self.clients.client_for(planned.team_id)
+                known[key] = client if planned.manual else _answering_429(client)
+            except NotInstalled:
+                known[key] = NotPosted(reason(UNINSTALLED), UNINSTALLED)
+            except Exception:  # its token could not be read or refreshed now: tried again by the next run
+                log.exception("could not get workspace %s's client", planned.team_id)
+                known[key] = NotPosted(reason("token_unavailable"), "token_unavailable")
+        return known[key]
+
+    def _send(self, post: Post, client: WebClient) -> Posted | NotPosted:
+        """On a pool thread: post, and nothing else (no database). The message carries its ledger key."""
         message = post.message
-        return post_message(client, post.planned.target, message.blocks, message.text, permalink=False)
+        return post_message(
+            client, post.planned.target, message.blocks, message.text, permalink=False, metadata=post.planned.mark
+        )
 
 
 def _judge(post: Post, result: Posted | NotPosted) -> Outcome:

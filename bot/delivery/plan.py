@@ -1,5 +1,9 @@
 """What the scheduler delivers, in plain terms: a planned post, the message it becomes, and the duties that plan
-and compose them. The pipeline (bot.delivery.fanout) claims, posts and records every kind the same way."""
+and compose them. The pipeline (bot.delivery.fanout) claims, posts and records every kind the same way.
+
+Every post carries its ledger key in Slack's message metadata (`delivery_mark`), so that when a run stops
+mid-post, a later run can look in the channel's history to see whether the post arrived
+(bot.delivery.resolution)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,20 @@ from sqlalchemy.orm import Session
 
 from storage.ledger import Entry, Kind, Status
 
-STALE_CLAIM = dt.timedelta(minutes=15)  # a claim older than this belongs to a run that stopped
+# A claim not renewed for CLAIM_TTL (real time) belongs to a run that stopped, and is looked up in Slack; a run renews
+# the claims of its posts in flight four times as often. Shorter than the scheduler's lease (60 s), so the replica
+# that takes over from one that died finds its claims stale at once.
+CLAIM_TTL = dt.timedelta(seconds=40)
+RENEWALS_PER_TTL = 4
+DELIVERY_EVENT = "programme_talks_delivery"  # the metadata event_type on every scheduled post
+UNINSTALLED = "app_uninstalled"  # the workspace has removed the app: nothing is posted there, and nobody told
+INTERRUPTED = "interrupted"  # the ledger's error for a post a stopped run did not make: it is tried again
+
+
+def delivery_mark(team_id: str, kind: str, target: str, key: str) -> dict:
+    """The message metadata that names a post by its ledger key (unique per ledger row), to find it again."""
+    payload = {"team_id": team_id, "kind": str(kind), "target": target, "period_key": key}
+    return {"event_type": DELIVERY_EVENT, "event_payload": payload}
 
 
 @dataclass(frozen=True)
@@ -28,6 +45,10 @@ class Planned:
     retry_id: int | None = None  # the ledger row to take back, when this is another try
     manual: bool = False  # asked for in Slack (`/talks digest now`): always posted, never retried later
     task: object = field(default=None, compare=False)  # what its duty needs to compose it (opaque here)
+
+    @property
+    def mark(self) -> dict:
+        return delivery_mark(self.team_id, self.kind, self.target, self.key)
 
 
 @dataclass(frozen=True)
@@ -72,7 +93,10 @@ class Duty(Protocol):
         self, session: Session, planned: Planned, error: str, now: dt.datetime
     ) -> tuple[list[Planned], str | None]:
         """Slack refused `planned` for good with `error`: do what follows (e.g. pause a channel's digest), and
-        return the posts that tell people and what was done, in words for run-due's line (None: nothing)."""
+        return the posts that tell people and what was done, in words for run-due's line (None: nothing).
+
+        `planned.task` is None when the refusal came while looking up an interrupted post in Slack's history
+        (the ledger row is all there is then)."""
         ...
 
 

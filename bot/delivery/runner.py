@@ -2,7 +2,8 @@
 
 `Runner.run_due(now)` does everything due by `now` that is not yet done: the CLI's `run-due` and APScheduler's
 one job call it. The delivery ledger (storage.ledger) decides what is done, so a restart, a second scheduler or
-a hand-run never posts anything twice.
+a hand-run never posts anything twice. A run starts by resolving what runs that stopped mid-post left behind
+(bot.delivery.resolution), so what they did not post goes out in this run.
 """
 
 from __future__ import annotations
@@ -14,49 +15,104 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clock import Clock
+from bot.clients import Clients
+from bot.clock import Clock, system_clock
 from bot.delivery.digests import Digests
 from bot.delivery.fanout import Fanout
-from bot.delivery.plan import Duty
+from bot.delivery.follows import FollowBundles
+from bot.delivery.newsletters import NewsletterDrafts
+from bot.delivery.plan import CLAIM_TTL, Duty
 from bot.delivery.reminders import MeetupReminders
+from bot.delivery.resolution import Resolver
+from bot.delivery.retention import Retention, erase_uninstalled_workspaces
 from bot.delivery.reviews import ReviewNudges
 from handlers.publish import reason as publish_reason
-from storage import ledger
+from storage import installations, ledger
 from storage.db import Sessions
-from storage.ledger import Kind, Status
+from storage.ledger import RETRY, Kind, Status
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 64  # threads that post at once: real Slack takes ~100 ms a call (BENCHMARKS.md)
+# How run_due's lines begin when a step failed (planning, claiming, composing or recording; the log says why).
+DATABASE_FAILED = ("could not read ", "could not deliver ", "could not record ")
+
+
+def left_undone(lines: list[str]) -> bool:
+    """Whether a run's lines say something due was not done and waits for a later run: a step failed (the
+    database was down, most likely), or Slack had a passing fault (the post is "retry"). `run-due` then exits
+    non-zero, so cron notices.
+
+    Decisions are not failures: a digest skipped as too late, a quiet week, a channel paused because Slack
+    refused it for good (its champions are told).
+    """
+    return any(
+        line.startswith(DATABASE_FAILED)
+        or (line.startswith("could not post to ") and line.endswith(f"; {RETRY}"))
+        or (line.startswith("could not check whether ") and line.endswith("; the next run looks again"))
+        for line in lines
+    )
 
 
 class Runner:
-    """Every duty the app has (digests, agreement review nudges, meetup reminders) and the pipeline that posts."""
+    """Every duty the app has (digests, review nudges, meetup reminders, follows, newsletters, retention) and the
+    pipeline that posts, each workspace's with its own client."""
 
     def __init__(
         self,
         sessions: Sessions,
-        client: WebClient,
+        clients: WebClient | Clients,
         tz: ZoneInfo,
         *,
         clock: Clock,
         workers: int = DEFAULT_WORKERS,
         digests: Digests | None = None,
+        claim_ttl: dt.timedelta = CLAIM_TTL,
+        real_clock: Clock = system_clock,
+        keep_uninstalled: dt.timedelta | None = None,
     ):
-        """`digests` replaces the digest duty (a benchmark times its planning); by default, the app's own."""
-        self.sessions, self.clock = sessions, clock
+        """`clients` hands each workspace's posts its own client (a WebClient: the one workspace's). `digests`
+        replaces the digest duty (a benchmark times its planning); by default, the app's own. With
+        `keep_uninstalled`, each run also erases the workspaces that removed the app longer ago than that.
+
+        `clock` is the moment the app runs as; `real_clock` stamps claims, which other processes read (tests and
+        the demo move the first, never the second). A claim not renewed for `claim_ttl` is looked up in Slack.
+        """
+        self.sessions, self.clock, self.keep_uninstalled = sessions, clock, keep_uninstalled
         self.digests = digests or Digests(sessions, tz)
-        self.duties: tuple[Duty, ...] = (self.digests, ReviewNudges(sessions, tz), MeetupReminders(sessions, tz))
-        self.fanout = Fanout(sessions, client, self.duties, workers=workers)
+        self.duties: tuple[Duty, ...] = (
+            self.digests,
+            ReviewNudges(sessions, tz),
+            MeetupReminders(sessions, tz),
+            FollowBundles(sessions, tz),
+            NewsletterDrafts(sessions, tz),
+            Retention(sessions, tz, real_clock=real_clock),
+        )
+        self.fanout = Fanout(
+            sessions, clients, self.duties, workers=workers, claim_ttl=claim_ttl, real_clock=real_clock
+        )
+        self.resolver = Resolver(sessions, clients, self.fanout.duties, claim_ttl=claim_ttl, real_clock=real_clock)
 
     def run_due(self, now: dt.datetime | None = None) -> list[str]:
         """Do, once, everything due by `now` that has not been done; return a line for each thing done.
 
-        Duties go one after another, digests first. If the database can't say what digests are due, the run
-        stops there (it is most likely down): the next run catches up.
+        First the claims of runs that stopped mid-post are resolved from Slack's history, and workspaces that
+        removed the app long enough ago are erased; then duties go one after another, digests first, posting
+        nothing to workspaces that removed the app. If the database can't say what is due, the run stops there (it
+        is most likely down): the next run catches up.
         """
         now = now or self.clock()
         lines: list[str] = []
+        try:
+            resolved, follow_ups = self.resolver.resolve(now)
+            lines += resolved
+            lines += self.fanout.deliver(follow_ups, now)
+            lines += self._erase_uninstalled(now)
+            with self.sessions.begin() as session:
+                gone = set(installations.list_uninstalled_team_ids(session))
+        except SQLAlchemyError as error:  # the database is most likely down: the next run catches up
+            log.exception("could not read interrupted deliveries, or which workspaces have removed the app")
+            return [*lines, f"could not read what is due ({type(error).__name__}); the next run will catch up"]
         for duty in self.duties:
             try:
                 due = duty.due(now)
@@ -67,8 +123,17 @@ class Runner:
                 lines.append(f"could not read what {type(duty).__name__} has due ({type(error).__name__})")
                 continue
             lines += due.lines
-            lines += self.fanout.deliver(due.planned, now)
+            lines += self.fanout.deliver([p for p in due.planned if p.team_id not in gone], now)
         return lines
+
+    def _erase_uninstalled(self, now: dt.datetime) -> list[str]:
+        if self.keep_uninstalled is None:
+            return []
+        erased = erase_uninstalled_workspaces(self.sessions, now=now, keep=self.keep_uninstalled)
+        return [
+            f"erased workspace {team_id}: it removed Programme Talks more than {self.keep_uninstalled.days} days ago"
+            for team_id, _ in erased
+        ]
 
     def run_due_and_log(self) -> None:
         """APScheduler's job: run, and log each line."""

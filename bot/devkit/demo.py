@@ -64,11 +64,15 @@ class StepFailed(Exception):
     """Something the scene expected from the app did not happen."""
 
 
-def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> int:
+def run_demo(
+    database_url: str | None = None, out: TextIO = sys.stdout, *, socket_mode: bool = False, files: Path | None = None
+) -> int:
+    """Play the scene; with `socket_mode`, Slack's requests reach the app over Socket Mode instead of HTTP. The
+    newsletter and chart of its last scene are written to `files` (by default a new folder, which it prints)."""
     with tempfile.TemporaryDirectory(prefix="programme-talks-demo-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'demo.sqlite3'}"
         clock = SceneClock(SCENE[0][0])
-        with Sandbox(url, clock=clock, timezone=TIMEZONE) as sb:
+        with Sandbox(url, clock=clock, timezone=TIMEZONE, socket_mode=socket_mode) as sb:
             for user_id, name in NAMES.items():
                 slack(sb).add_user(user_id, name=name, is_admin=user_id == PRIYA)
             for channel_id, name in CHANNELS.items():
@@ -86,6 +90,8 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> int:
                         say(f"\n📅 {moment:%A} {moment.day} {moment:%B}")
                     clock.now = moment
                     step(sb, say)
+                clock.now = NEWSLETTER_DUE
+                newsletter_and_chart(sb, say, files or Path(tempfile.mkdtemp(prefix="programme-talks-demo-files-")))
             except (StepFailed, AssertionError) as error:
                 say(f"\nThe demo stopped: {error}")
                 return 1
@@ -581,3 +587,39 @@ def digest_part(blocks: list[dict], title: str) -> list[dict]:
 def answer(sb: Sandbox, response_url: str) -> dict:
     """What the app sent back through a response_url (an ephemeral message)."""
     return slack(sb).wait_for("response_url", where=lambda call: call.args.get("url") == response_url)[0].args
+
+
+# ---- the last scene: the month's newsletter and a chart, as files to open ---------------------------------------
+
+NEWSLETTER_DUE = at(7, 10, month=12)  # Monday 7 December, after the review nudges: November's newsletter
+
+
+def newsletter_and_chart(sb: Sandbox, say: Say, files: Path) -> None:
+    """Chloe drafts November's newsletter, downloads it, and asks for a chart; the files are written to `files`."""
+    say(f"\n📅 {NEWSLETTER_DUE:%A} {NEWSLETTER_DUE.day} {NEWSLETTER_DUE:%B}")
+    heading(say, "18. Chloe drafts November's newsletter and asks for a chart")
+    response_url = command(sb, say, CHLOE, Command.TALKS, "newsletter")
+    say(f"Only Chloe sees: {mentions(answer(sb, response_url)['text'])}")
+    draft = direct_message(sb, CHLOE, "Draft newsletter for November 2026")
+    show(say, "Her draft's first message (every item follows it):", draft["blocks"])
+    say("Chloe presses Download, then types /talks chart activity 12 months.")
+    check(sim(sb).click(draft, Action.NEWSLETTER_DOWNLOAD, user=CHLOE, channel=f"D{CHLOE}")[0], "pressing Download")
+    command(sb, say, CHLOE, Command.TALKS, "chart activity 12 months")
+    wanted = (".html", ".md", ".png")
+    wait_until(
+        lambda: all(
+            any(f["filename"].endswith(end) and f["content"] for f in slack(sb).uploaded_files()) for end in wanted
+        ),
+        "Chloe did not get the newsletter's files and the chart",
+        timeout=60,
+    )
+    files.mkdir(parents=True, exist_ok=True)
+    written = []
+    for upload in slack(sb).uploaded_files():
+        if upload["channel_id"] == f"D{CHLOE}" and upload["filename"].endswith(wanted):
+            path = files / upload["filename"]
+            path.write_bytes(upload["content"])
+            written.append(path)
+    say("Programme Talks sends them to her direct messages. Open them on this computer:")
+    for path in sorted(written):
+        say(f"  {path}")

@@ -46,6 +46,7 @@ BUTTON_TEXT_CHARS, BUTTON_VALUE_CHARS = 75, 2000
 OPTION_TEXT_CHARS, OPTION_VALUE_CHARS = 75, 150
 LABEL_CHARS, HINT_CHARS, PLACEHOLDER_CHARS = 2000, 2000, 150
 ID_CHARS = 255  # block_id, action_id
+CANVAS_MARKDOWN_CHARS = 1_048_576  # canvases.create's document_content (1 MiB of Markdown)
 
 
 def blocks_problem(blocks: Any, limit: int) -> str | None:
@@ -156,13 +157,25 @@ def parse_args(content_type: str, body: bytes, query: str) -> dict[str, Any]:
 class SlackState:
     """One workspace's Slack, in memory."""
 
-    def __init__(self, base_url: str, users: dict[str, dict] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        users: dict[str, dict] | None = None,
+        *,
+        team_id: str = TEAM_ID,
+        team_name: str = TEAM_NAME,
+        bot_user_id: str = BOT_USER_ID,
+        bot_id: str = BOT_ID,
+    ) -> None:
         self.base = base_url  # where uploads go: the stand-in's address
+        self.team_id, self.team_name = team_id, team_name
+        self.bot_user_id, self.bot_id = bot_user_id, bot_id  # the app's bot user in this workspace
         self.ids = itertools.count(1)
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
+        self.canvases: dict[str, dict[str, Any]] = {}
         self.last_ts = 0.0  # messages' timestamps: real time, each later than the one before
         for user_id, fields in (users or {}).items():
             self.users[user_id] = {**self.user(user_id), **fields}
@@ -205,7 +218,7 @@ class SlackState:
         if isinstance(args.get("metadata"), dict):
             message["metadata"] = copy.deepcopy(args["metadata"])
         self.messages.setdefault(channel, []).append(message)
-        shown = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, **copy.deepcopy(message)}
+        shown = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, **copy.deepcopy(message)}
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": shown}
 
     def post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -216,8 +229,15 @@ class SlackState:
         return self.message_problem(args) or {"ok": True, "message_ts": self.next_ts()}
 
     def find_message(self, args: dict[str, Any]) -> dict[str, Any] | None:
-        messages = self.messages.get(args.get("channel", ""), [])
-        return next((message for message in messages if message["ts"] == args.get("ts")), None)
+        found = (message for message in self.held(args.get("channel", "")) if message["ts"] == args.get("ts"))
+        return next(found, None)
+
+    def held(self, channel: str) -> list[dict[str, Any]]:
+        """The messages in a conversation: a direct message channel ("D" + a person's id) holds what was posted to
+        them by their id, as conversations.history reads it."""
+        if channel.startswith("D") and channel not in self.messages:
+            return self.messages.get(channel[1:], [])
+        return self.messages.get(channel, [])
 
     def update_message(self, args: dict[str, Any]) -> dict[str, Any]:
         message = self.find_message(args)
@@ -233,7 +253,7 @@ class SlackState:
         message = self.find_message(args)
         if message is None:
             return api_error("message_not_found")
-        self.messages[args["channel"]].remove(message)
+        self.held(args["channel"]).remove(message)
         return {"ok": True, "channel": args["channel"], "ts": message["ts"]}
 
     def permalink(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +302,7 @@ class SlackState:
         page = found[start : start + limit]
         with_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
         shown = [
-            {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID}
+            {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id}
             | {key: copy.deepcopy(value) for key, value in m.items() if key != "metadata" or with_metadata}
             for m in page
         ]
@@ -305,7 +325,7 @@ class SlackState:
         real_name = name or f"User {user_id}"
         return {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": self.team_id,
             "name": name or user_id.lower(),
             "real_name": real_name,
             "profile": {"real_name": real_name, "display_name": real_name},
@@ -315,11 +335,31 @@ class SlackState:
             "tz": "Europe/London",
         }
 
+    def auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "team_id": self.team_id, "team": self.team_name, "user_id": self.bot_user_id} | {
+            "bot_id": self.bot_id
+        }
+
+    def team_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "team": {"id": self.team_id, "name": self.team_name}}
+
     def user_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = args.get("user")
         if not user_id:
             return api_error("user_not_found")
         return {"ok": True, "user": copy.deepcopy(self.users.get(user_id) or self.user(user_id))}
+
+    def users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """users.list: the people added to the workspace, by id, `limit` at a time with a cursor."""
+        members = [copy.deepcopy(self.users[user_id]) for user_id in sorted(self.users)]
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 200), 1000))
+        more = start + limit < len(members)
+        return {
+            "ok": True,
+            "members": members[start : start + limit],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def view(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method in ("views.open", "views.push") and not args.get("trigger_id"):
@@ -334,7 +374,7 @@ class SlackState:
         if problem := blocks_problem(view.get("blocks"), VIEW_BLOCKS):
             return invalid_blocks(problem)
         view_id = args.get("view_id") or f"V{next(self.ids):08d}"
-        view = {"id": view_id, "team_id": TEAM_ID, **view, "state": {"values": {}}, "hash": f"{view_id}.hash"}
+        view = {"id": view_id, "team_id": self.team_id, **view, "state": {"values": {}}, "hash": f"{view_id}.hash"}
         return {"ok": True, "view": view}
 
     def upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -357,6 +397,24 @@ class SlackState:
             file = self.files[item["id"]]
             file.update(title=item.get("title") or file["filename"], channel_id=channel_id)
             shown = {"id": file["id"], "name": file["filename"], "title": file["title"]}
-            link = f"https://example.slack.com/files/{BOT_USER_ID}/{file['id']}/{file['filename']}"
+            link = f"https://example.slack.com/files/{self.bot_user_id}/{file['id']}/{file['filename']}"
             done.append(shown | {"size": len(file["content"]), "permalink": link, "channels": [channel_id]})
         return {"ok": True, "files": done}
+
+    def create_canvas(self, args: dict[str, Any]) -> dict[str, Any]:
+        """canvases.create: a canvas with a title and Markdown content, tabbed in a channel when one is given."""
+        content = args.get("document_content")
+        if content is not None and not (
+            isinstance(content, dict) and content.get("type") == "markdown" and isinstance(content.get("markdown"), str)
+        ):
+            return api_error("invalid_arguments")
+        markdown = content["markdown"] if content else ""
+        if len(markdown) > CANVAS_MARKDOWN_CHARS:
+            return api_error("canvas_creation_failed")
+        channel = args.get("channel_id")
+        if channel and (problem := self.channel_problem(channel)):
+            return api_error(problem)
+        canvas_id = f"F{next(self.ids):08d}"
+        canvas = {"id": canvas_id, "title": args.get("title"), "markdown": markdown, "channel_id": channel}
+        self.canvases[canvas_id] = canvas
+        return {"ok": True, "canvas_id": canvas_id}

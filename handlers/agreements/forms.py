@@ -3,19 +3,28 @@
 Each is checked field by field (domain.agreements) and saved before acknowledging, so a person whose words
 could not be saved still has them in the open form. Slack is told (summary posted or updated, parties asked
 by direct message) after, as a job.
+
+Then the personal-data check on every text (title, organisations and contacts, who does what, communication and
+recognition, change and review notes): when it finds something, the form is shown again with the words kept and
+what was found at its top (handlers.personal_data), until the words change or, outside strict mode, the author
+ticks that it holds no child's or private personal data (recorded in the audit trail).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 import handlers.agreements.messages as messages
 import handlers.agreements.modals as modals
 from domain import agreements as ag
 from domain.words import mentions
 from handlers import forms
+from handlers import personal_data as pd
 from handlers.agreements.publishing import ask_to_confirm, publish, publish_summary
 from handlers.blocks import section
 from handlers.context import Deps, Job, after_ack
@@ -64,6 +73,22 @@ def handle_parties_submission(ack: Ack, body: dict, respond: Respond, client: We
     if errors:
         ack(response_action="errors", errors=_block_errors(errors))
         return
+    flagged = pd.check([("Title", title), ("Organisations outside Slack", forms.text(view, Block.PARTY_ORGANISATIONS))])
+    if flagged:
+        strict = pd.is_strict(deps, body["team"]["id"])
+        if (again := pd.to_answer(view, flagged, strict=strict)) is not None:
+            ack(response_action="update", view=again)
+            return
+        with deps.sessions.begin() as session:  # nothing is saved until step 2: the override is noted now
+            pd.record_override(
+                session,
+                team_id=body["team"]["id"],
+                user_id=body["user"]["id"],
+                subject=None,
+                flagged=flagged,
+                where=str(view.get("callback_id")),
+                now=deps.clock(),
+            )
     ack(response_action="update", view=modals.details_modal(step, deps.today()))
 
 
@@ -78,6 +103,10 @@ def handle_details_submission(ack: Ack, body: dict, respond: Respond, client: We
         ack(response_action="errors", errors=_block_errors(errors))
         return None
     user_id, team_id = body["user"]["id"], body["team"]["id"]
+    flagged = pd.check(_texts(step.parties, terms))
+    if flagged and (again := pd.to_answer(view, flagged, strict=pd.is_strict(deps, team_id))) is not None:
+        ack(response_action="update", view=again)
+        return None
     try:
         with deps.sessions.begin() as session:
             number = store.add_agreement(
@@ -91,6 +120,7 @@ def handle_details_submission(ack: Ack, body: dict, respond: Respond, client: We
                 terms=terms,
                 now=deps.clock(),
             ).number
+            _note_override(session, deps, body, flagged, number)
             deps.hand_over_in(session, Job(announce, (team_id, number, user_id)), body)
     except SQLAlchemyError:
         ack(response_action="errors", errors={Block.RECOGNITION: NOT_SAVED})
@@ -125,6 +155,7 @@ def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: Web
     ref = from_metadata(modals.AgreementRef, view.get("private_metadata"))
     user_id, team_id = body["user"]["id"], body["team"]["id"]
     note = forms.text(view, Block.CHANGE_NOTE)
+    again = None
     try:
         with deps.sessions.begin() as session:
             record = (
@@ -140,7 +171,11 @@ def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: Web
                 terms = _terms(view, len(record.parties))
                 errors = ag.check_terms(terms, today=deps.today(), current_review=record.next_review)
                 errors |= ag.check_note(note)
-                if not errors:
+                flagged = pd.check([*_texts(record.parties, terms), ("What changed, and why?", note)])
+                if not errors and flagged:
+                    again = pd.to_answer(view, flagged, strict=pd.strict_in(session, team_id))
+                if not errors and again is None:
+                    _note_override(session, deps, body, flagged, ref.number)
                     store.change_agreement(
                         session,
                         team_id=team_id,
@@ -156,6 +191,9 @@ def handle_change_submission(ack: Ack, body: dict, respond: Respond, client: Web
         raise
     if errors or ref is None:
         ack(response_action="errors", errors=_block_errors(errors))
+        return
+    if again is not None:
+        ack(response_action="update", view=again)
         return
     ack()
 
@@ -181,6 +219,8 @@ def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: Web
         credit_note=forms.text(view, Block.CREDIT_NOTE),
         next_review=forms.date(view, Block.NEXT_REVIEW),
     )
+    flagged = pd.check([("What has been achieved?", form.achieved), ("Who hasn't been credited yet", form.credit_note)])
+    again = None
     try:
         with deps.sessions.begin() as session:
             record = (
@@ -193,7 +233,12 @@ def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: Web
                 errors = {"achieved": "This review has just been recorded by someone else. Please close this form."}
             elif not record.is_party(user_id):
                 errors = {"achieved": "Only the people named in this agreement can record its reviews."}
-            elif not (errors := ag.check_review(form, today=deps.today(), end_date=record.end_date)):
+            elif errors := ag.check_review(form, today=deps.today(), end_date=record.end_date):
+                pass  # a mistake to fix: nothing is saved
+            elif flagged and (again := pd.to_answer(view, flagged, strict=pd.strict_in(session, team_id))):
+                pass  # personal data for its author to decide about: nothing is saved
+            else:
+                _note_override(session, deps, body, flagged, ref.number)
                 store.record_review(
                     session,
                     team_id=team_id,
@@ -214,7 +259,41 @@ def handle_review_submission(ack: Ack, body: dict, respond: Respond, client: Web
     if errors or ref is None:
         ack(response_action="errors", errors=_block_errors(errors))
         return
+    if again is not None:
+        ack(response_action="update", view=again)
+        return
     ack()
+
+
+# ---- the personal-data check --------------------------------------------------------------------------------
+
+
+def _texts(parties: Sequence[ag.Party], terms: ag.Terms) -> list[tuple[str, str | None]]:
+    """Every text of the terms, labelled as the form labels it, for the personal-data check."""
+    texts: list[tuple[str, str | None]] = [
+        (f"What {messages.party_label(party)} will do", text)
+        for party, text in zip(parties, terms.responsibilities, strict=True)
+    ]
+    return [
+        *texts,
+        ("How you'll keep people informed inside your organisations", terms.comms_internal),
+        ("How you'll talk about it outside", terms.comms_external),
+        ("How each party will be recognised", terms.recognition),
+    ]
+
+
+def _note_override(session: Session, deps: Deps, body: dict, flagged: list[pd.Flagged], number: int) -> None:
+    """In the transaction that saves it: the audit trail's note that its author posted what the check found."""
+    if flagged:
+        pd.record_override(
+            session,
+            team_id=body["team"]["id"],
+            user_id=body["user"]["id"],
+            subject=f"agreement:{number}",
+            flagged=flagged,
+            where=str(body["view"].get("callback_id")),
+            now=deps.clock(),
+        )
 
 
 # ---- reading forms ------------------------------------------------------------------------------------------

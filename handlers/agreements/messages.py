@@ -5,6 +5,9 @@ All user text goes through `escape` into verbatim mrkdwn (handlers.blocks.sectio
 after escaping so an "&" can never push a text past Slack's limits. The terms are shown whole, over as many
 sections as they need, unless together they pass what one message can hold (MESSAGE_TEXT_CHARS); then each
 is shortened to its fair share, and a line points to `/agreement export`, which has every word.
+
+The summary and the requests to confirm have **Report a concern** in a ⋯ menu (handlers.report_menu); while a
+concern is reviewed (the record's `hidden`) the summary says only that.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     HeaderBlock,
+    OverflowMenuElement,
     PlainTextObject,
 )
 
@@ -35,6 +39,8 @@ from handlers.blocks import (
     user_sections,
 )
 from handlers.ids import Action
+from handlers.report_menu import hidden_blocks, hidden_text, report_menu
+from storage.concerns import Kind
 
 NAME_CHARS = 120  # an organisation's or contact's name, escaped (100 typed characters and a few &)
 TITLE_CHARS = 100  # a title in a sentence
@@ -43,11 +49,15 @@ TITLE_CHARS = 100  # a title in a sentence
 
 
 def summary_text(record: AgreementRecord) -> str:
+    if record.hidden:
+        return hidden_text(Kind.AGREEMENT)
     return f"Agreement #{record.number}: {t.escaped_within(record.title, 80)} ({record.status})"
 
 
 def summary_message(record: AgreementRecord, today: dt.date) -> list[Block]:
     """The channel's view of an agreement, kept current as people confirm, change and review it."""
+    if record.hidden:
+        return hidden_blocks(Kind.AGREEMENT)
     return [*agreement_blocks(record, today), *_actions(record)]
 
 
@@ -138,15 +148,16 @@ def _reviews_line(record: AgreementRecord, today: dt.date) -> str:
 
 
 def _actions(record: AgreementRecord) -> list[Block]:
+    menu = report_menu(Kind.AGREEMENT, record.number)
     if record.status == ENDED:
-        return []
-    buttons = []
+        return [ActionsBlock(elements=[menu])]
+    buttons: list[ButtonElement | OverflowMenuElement] = []
     if record.status == DRAFT:
         buttons.append(_confirm_button(record))
     buttons.append(ButtonElement(text="Propose a change", action_id=Action.PROPOSE_CHANGE, value=str(record.number)))
     if record.status == AGREED and record.next_review:
         buttons.append(_review_button(record.number, record.next_review))
-    return [ActionsBlock(elements=buttons)]
+    return [ActionsBlock(elements=[*buttons, menu])]
 
 
 def _confirm_button(record: AgreementRecord) -> ButtonElement:
@@ -169,6 +180,7 @@ def confirm_request(record: AgreementRecord, intro: str, today: dt.date) -> list
     buttons = [
         _confirm_button(record),
         ButtonElement(text="Propose a change", action_id=Action.PROPOSE_CHANGE, value=str(record.number)),
+        report_menu(Kind.AGREEMENT, record.number),
     ]
     return [section(intro), *agreement_blocks(record, today), ActionsBlock(elements=buttons)]
 
@@ -190,7 +202,10 @@ def confirmed_blocks(record: AgreementRecord, thanks: str, today: dt.date) -> li
 
 
 def show_blocks(record: AgreementRecord, viewer: str, today: dt.date, tz: ZoneInfo) -> list[Block]:
-    """`/agreement show N`: the agreement, its history, and for its parties, what they can do."""
+    """`/agreement show N`: the agreement, its history, and for its parties, what they can do. While a concern
+    about it is reviewed, only its parties see it."""
+    if record.hidden and not record.is_party(viewer):
+        return hidden_blocks(Kind.AGREEMENT)
     blocks = agreement_blocks(record, today)
     history = [
         f"• Version {v.version}, {ag.short_date(v.created_at.astimezone(tz).date(), today)}, by <@{v.changed_by}>"

@@ -23,10 +23,10 @@ from handlers.context import Deps, Job, TalksRequest, TalksVerb, after_ack, list
 from handlers.ids import SlackEvent
 from handlers.jobs import JobRun, talks_request
 from handlers.permissions import refusal
+from storage import audit, slack_events
 from storage import reactions as rx
 from storage import roles as rq
 from storage import shares as ss
-from storage import slack_events
 from storage import workspaces as ws
 from storage.roles import RoleName
 
@@ -74,24 +74,44 @@ def handle_reaction_added(ack: Ack, body: dict, respond: Respond, client: WebCli
 
 def handle_reaction_removed(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     if reaction := message_reaction(body):
-        _apply_once(body, deps, reaction, lambda session, share_id: _remove_reaction(session, reaction, share_id))
+        _apply_once(
+            body, deps, reaction, lambda session, share_id: _remove_reaction(session, reaction, share_id, deps.clock())
+        )
 
 
 def _add_reaction(session: Session, reaction: MessageReaction, share_id: int, now: dt.datetime) -> None:
     """Store the reaction, and a highlight if a leader used the highlight emoji."""
     team_id, user_id = reaction.team_id, reaction.user_id
     rx.add_reaction(session, team_id=team_id, share_id=share_id, user_id=user_id, emoji=reaction.emoji, now=now)
-    if _is_highlight_emoji(session, reaction) and rq.has_role(
-        session, team_id=team_id, user_id=user_id, role=RoleName.LEADER
+    if (
+        _is_highlight_emoji(session, reaction)
+        and rq.has_role(session, team_id=team_id, user_id=user_id, role=RoleName.LEADER)
+        and rx.add_highlight(session, team_id=team_id, share_id=share_id, leader_id=user_id, now=now)
     ):
-        rx.add_highlight(session, team_id=team_id, share_id=share_id, leader_id=user_id, now=now)
+        _audit_highlight(session, reaction, share_id, audit.Action.HIGHLIGHTED, now)
 
 
-def _remove_reaction(session: Session, reaction: MessageReaction, share_id: int) -> None:
+def _remove_reaction(session: Session, reaction: MessageReaction, share_id: int, now: dt.datetime) -> None:
     """Forget the reaction, and the highlight it made (even if its leader has since stood down)."""
     rx.remove_reaction(session, share_id=share_id, user_id=reaction.user_id, emoji=reaction.emoji)
-    if _is_highlight_emoji(session, reaction):
-        rx.remove_highlight(session, share_id=share_id, leader_id=reaction.user_id)
+    if _is_highlight_emoji(session, reaction) and rx.remove_highlight(
+        session, share_id=share_id, leader_id=reaction.user_id
+    ):
+        _audit_highlight(session, reaction, share_id, audit.Action.UNHIGHLIGHTED, now)
+
+
+def _audit_highlight(
+    session: Session, reaction: MessageReaction, share_id: int, action: audit.Action, now: dt.datetime
+) -> None:
+    """Record a highlight made or taken back in the audit trail, in the transaction that made the change."""
+    audit.add_entry(
+        session,
+        team_id=reaction.team_id,
+        actor_id=reaction.user_id,
+        action=action,
+        now=now,
+        subject=f"share:{share_id}",
+    )
 
 
 def _is_highlight_emoji(session: Session, reaction: MessageReaction) -> bool:

@@ -4,6 +4,9 @@ Pure functions of plain records (domain.events), using slack_sdk's models so Sla
 built. User text is escaped and shown in verbatim mrkdwn (handlers.blocks.mrkdwn / section), cut after
 escaping (domain.text.escaped_within) so an "&" can never push a text past Slack's limits: what an event is
 about is shown in one section, cut at a word if it needs more.
+
+Every copy of an event's message has **Report a concern** in a ⋯ menu (handlers.report_menu); while a concern is
+reviewed (the card's `hidden`) each says only that.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from handlers.blocks import context, section, text_input
 from handlers.ids import Action, input_id
 from handlers.ids import Block as B
 from handlers.ids import View as V
+from handlers.report_menu import hidden_blocks, hidden_text, report_menu
+from storage.concerns import Kind
 
 MAX_NAMES = 10  # people named as going before "and N others"
 MAX_INVITED_PEOPLE = 50
@@ -143,11 +148,15 @@ def meetup_help_blocks(tz: ZoneInfo) -> list[Block]:
 
 def meetup_text(card: MeetupCard, tz: ZoneInfo) -> str:
     """The notification text of an event message (escaped mrkdwn)."""
+    if card.hidden:
+        return hidden_text(Kind.EVENT)
     return f"Event: {t.escaped_within(card.title, TITLE_CHARS)}, {mt.short_when(card.starts_at, tz)}"
 
 
 def meetup_message(card: MeetupCard, tz: ZoneInfo, *, invited: bool = False) -> list[Block]:
     """The event as everyone sees it, with the answers so far and the buttons; `invited` for an invitation."""
+    if card.hidden:
+        return hidden_blocks(Kind.EVENT)
     blocks: list[Block] = []
     if invited:
         blocks.append(section(f"👋 <@{card.created_by}> invited you to an event. Would you like to come?"))
@@ -164,6 +173,7 @@ def meetup_message(card: MeetupCard, tz: ZoneInfo, *, invited: bool = False) -> 
             elements=[
                 ButtonElement(text="✅ Going", action_id=Action.MEETUP_GOING, value=str(card.id), style="primary"),
                 ButtonElement(text="👀 Interested", action_id=Action.MEETUP_INTERESTED, value=str(card.id)),
+                report_menu(Kind.EVENT, card.id),
             ]
         ),
         context(f"Posted by <@{card.created_by}>", "Press your answer again to take it back"),

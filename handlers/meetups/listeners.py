@@ -1,5 +1,9 @@
 """Meetups: `/event` opens a form; the meetup is posted with Going and Interested buttons whose counts stay
 current on every message that shows it (its channel, other channels invited, and invitations by direct message).
+
+The form's title, place and description go through the personal-data check: when it finds something, the form
+is shown again with the words kept and what was found at its top (handlers.personal_data), until they change or,
+outside strict mode, the author ticks that it holds no child's or private personal data (audited).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from domain import text as t
 from domain.meetups import MeetupCard, MeetupForm
 from domain.words import HELP_WORDS
 from handlers import forms
+from handlers import personal_data as pd
 from handlers.context import Deps, Job, after_ack, respond_to
 from handlers.ids import Block
 from handlers.jobs import JobRun
@@ -85,6 +90,10 @@ def handle_meetup_submission(ack: Ack, body: dict, respond: Respond, client: Web
     if errors or draft is None or not channel_id:  # no channel_id is one of the errors
         ack(response_action="errors", errors=errors)
         return
+    flagged = pd.check([("Title", draft.title), ("Where", draft.place), ("What it is", draft.about)])
+    if flagged and (again := pd.to_answer(view, flagged, strict=pd.is_strict(deps, team_id))) is not None:
+        ack(response_action="update", view=again)
+        return
     try:
         with deps.sessions.begin() as session:
             card, _ = ms.add_meetup(
@@ -100,6 +109,16 @@ def handle_meetup_submission(ack: Ack, body: dict, respond: Respond, client: Web
                 invited_users=people,
                 now=now,
             )
+            if flagged:
+                pd.record_override(
+                    session,
+                    team_id=team_id,
+                    user_id=user_id,
+                    subject=f"event:{card.id}",
+                    flagged=flagged,
+                    where=str(view.get("callback_id")),
+                    now=now,
+                )
             deps.hand_over_in(session, Job(send_out, (team_id, card.id)), body)
     except SQLAlchemyError:
         ack(response_action="errors", errors={Block.MEETUP_TITLE: NOT_SAVED})

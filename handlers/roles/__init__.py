@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slack_bolt import App
+from sqlalchemy.orm import Session
 
 from domain import text as t
 from domain.words import TWO_QUESTIONS, mentions
@@ -19,6 +20,7 @@ from handlers.context import Deps, Job, TalksRequest, TalksVerb, after_ack
 from handlers.jobs import JobRun, talks_request
 from handlers.permissions import ADMINS, ADMINS_AND_CHAMPIONS, refusal
 from handlers.publish import Posted
+from storage import audit
 from storage import roles as rq
 from storage import workspaces as ws
 from storage.roles import RoleName
@@ -149,6 +151,7 @@ def _appoint(run: JobRun, request: TalksRequest, role: _Role, user_ids: list[str
                     now=deps.clock(),
                 )
             ]
+            _audit_roles(session, request, role, made, audit.Action.ROLE_GRANTED)
             run.note(session, "added", made)
     added: list[str] = run.value("added")
     with deps.sessions.begin() as session:
@@ -176,6 +179,7 @@ def _remove(run: JobRun, request: TalksRequest, role: _Role, user_ids: list[str]
                 for user_id in user_ids
                 if rq.remove_role(session, team_id=request.team_id, user_id=user_id, role=role.name)
             ]
+            _audit_roles(session, request, role, made, audit.Action.ROLE_REMOVED)
             run.note(session, "removed", made)
     removed: list[str] = run.value("removed")
     said = []
@@ -185,6 +189,22 @@ def _remove(run: JobRun, request: TalksRequest, role: _Role, user_ids: list[str]
         wasnt = "wasn't" if len(absent) == 1 else "weren't"
         said.append(f"{mentions(absent)} {wasnt} {_a(role, absent)}, so there was nothing to remove.")
     request.say(" ".join(said))
+
+
+def _audit_roles(
+    session: Session, request: TalksRequest, role: _Role, user_ids: list[str], action: audit.Action
+) -> None:
+    """Record each appointment or standing down in the audit trail, in the transaction that made it."""
+    for user_id in user_ids:
+        audit.add_entry(
+            session,
+            team_id=request.team_id,
+            actor_id=request.user_id,
+            action=action,
+            now=request.deps.clock(),
+            subject=f"user:{user_id}",
+            details={"role": str(role.name)},
+        )
 
 
 def _a(role: _Role, user_ids: Sequence[str]) -> str:

@@ -12,6 +12,7 @@ from slack_sdk.models.views import View
 import handlers.shares.blocks as blocks
 from domain import shares as checks
 from handlers.context import Deps, Job, after_ack, respond_to
+from handlers.home.refresh import refresh_homes
 from handlers.jobs import JobRun
 from handlers.metadata import ModalContext, to_metadata
 from handlers.publish import NotPosted, Posted, ephemeral, say, update_message
@@ -71,6 +72,7 @@ def offer_help(run: JobRun, body: dict) -> None:
         update_message(
             run.client, card.channel_id, card.message_ts, blocks.request_message(card), blocks.request_text(card)
         )
+    refresh_homes(run, team_id, [card.requester_id, user_id])
     told = run.post_once(
         "told requester",
         card.requester_id,
@@ -117,6 +119,7 @@ def resolve_request(run: JobRun, body: dict) -> None:
         update_message(
             run.client, card.channel_id, card.message_ts, blocks.request_message(card), blocks.request_text(card)
         )
+    refresh_homes(run, team_id, [card.requester_id, *card.offerers])
     said = "✅ Marked resolved. Thanks for letting people know!"
     say(respond, said if outcome["resolved"] else "This request was already resolved.")
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 import handlers.shares.blocks as blocks
 from domain.records import RequestCard, ShareCard
 from handlers.context import after_ack
+from handlers.follows.matching import after_posting
 from handlers.jobs import JobRun
-from handlers.publish import NotPosted, Posted, Tell
+from handlers.publish import NotPosted, Posted, Tell, update_message
 from storage import requests as rs
 from storage import shares as ss
 
@@ -86,6 +87,7 @@ def post_record(
     if card is None:
         return None
     if card.message_ts:
+        after_posting(run, kind.name, team_id, record_id)  # a job stopped after posting is still matched, once
         return Posted(channel_id=card.channel_id, ts=card.message_ts, permalink=card.permalink)
     message, text = kind.message(card)
     result = run.post_once("posted", card.channel_id, message, text, permalink=True)
@@ -94,6 +96,10 @@ def post_record(
         return result
     with run.deps.sessions.begin() as session:  # if this fails, the job is done again: the post is found, not repeated
         kind.posted(session, team_id, record_id, result)
+        now = kind.get(session, team_id, record_id)
+    if now is not None and now.hidden:  # reported in the moment between posting and remembering where
+        update_message(run.client, result.channel_id, result.ts, *kind.message(now))
+    after_posting(run, kind.name, team_id, record_id)  # practice that may help, and followers of its tags
     return result
 
 

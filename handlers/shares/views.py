@@ -1,5 +1,9 @@
 """Form submissions for shares and requests. Each checks field by field and saves before acknowledging, so a
-person whose share could not be saved still has their words in the open form; posting happens after."""
+person whose share could not be saved still has their words in the open form; posting happens after.
+
+Then the personal-data check: when it finds something, the form is shown again with the words kept and what was
+found at its top (handlers.personal_data), and is saved only once the words change or, outside strict mode, the
+author ticks that it holds no child's or private personal data (recorded in the audit trail with what it saves)."""
 
 from __future__ import annotations
 
@@ -14,18 +18,24 @@ from sqlalchemy.orm import Session
 import handlers.shares.blocks as blocks
 from domain import shares as checks
 from handlers import forms
+from handlers import personal_data as pd
 from handlers.blocks import notice_view, section
 from handlers.context import Deps, Job, after_ack
 from handlers.ids import Block
 from handlers.jobs import JobRun
 from handlers.metadata import ModalContext, from_metadata
 from handlers.publish import delete_message, update_message
+from handlers.shares.flagged import LABELS, HeldForm
 from handlers.shares.posting import REQUEST, SHARE, Kind, post_and_tell_by_dm
+from storage import audit
+from storage import held_posts as hp
+from storage import newsletters as news
 from storage import requests as rs
 from storage import shares as ss
 
 NOT_DELETED = "Sorry, I couldn't delete your share just now. Nothing has changed: please try again in a minute."
 NOT_SAVED = "Sorry, I couldn't save this just now. Your words are still here: please try again in a minute."
+IMPACT = "What changed for children and young people"
 SHARE_BLOCKS = {
     "title": Block.TITLE,
     "body": Block.BODY,
@@ -43,6 +53,54 @@ def _context(view: dict) -> ModalContext:
 
 def _channel(view: dict) -> str | None:
     return _context(view).channel_id or forms.value(view, Block.CHANNEL).get("selected_conversation")
+
+
+def _personal_data(ack: Ack, deps: Deps, body: dict, fields: list[tuple[str, str | None]]) -> list[pd.Flagged] | None:
+    """What the personal-data check found that the author has agreed to post ([] if nothing); None when the form
+    has been shown again for them to decide (strict mode: to change the words)."""
+    flagged = pd.check(fields)
+    if not flagged:
+        return []
+    view = body["view"]
+    strict = pd.is_strict(deps, body["team"]["id"])
+    if strict or not pd.overridden(view):
+        ack(response_action="update", view=pd.reshow(view, flagged, strict=strict))
+        return None
+    return flagged
+
+
+def _share_texts(fields: checks.ShareFields) -> list[tuple[str, str | None]]:
+    return [("Title", fields.title), (LABELS[checks.SHARE], fields.body), (IMPACT, fields.impact)]
+
+
+def _after_saving(session: Session, deps: Deps, body: dict, flagged: list[pd.Flagged], subject: str) -> None:
+    """In the transaction that saves a form: the override recorded, and words held for it forgotten."""
+    user_id, team_id = body["user"]["id"], body["team"]["id"]
+    if flagged:
+        where = body["view"].get("callback_id") or "form"
+        pd.record_override(
+            session, team_id=team_id, user_id=user_id, subject=subject, flagged=flagged, where=where, now=deps.clock()
+        )
+    held = from_metadata(HeldForm, body["view"].get("private_metadata"))
+    if held is not None and held.held_id:
+        hp.drop_held_post(session, team_id=team_id, held_id=held.held_id, author_id=user_id)
+
+
+def _audit(session: Session, deps: Deps, body: dict, action: audit.Action, subject: str) -> None:
+    audit.add_entry(
+        session,
+        team_id=body["team"]["id"],
+        actor_id=body["user"]["id"],
+        action=action,
+        now=deps.clock(),
+        subject=subject,
+    )
+
+
+def _names_me(view: dict) -> bool:
+    """Whether the author ticked "You may name me in newsletters outside Slack"."""
+    chosen = forms.value(view, Block.NAME_CONSENT).get("selected_options") or []
+    return any(option.get("value") == blocks.NAME_ME_VALUE for option in chosen)
 
 
 def _share_fields(view: dict) -> tuple[checks.ShareFields, dict[str, str]]:
@@ -68,10 +126,12 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
     if errors or channel_id is None:
         ack(response_action="errors", errors=errors)
         return
+    if (flagged := _personal_data(ack, deps, body, _share_texts(fields))) is None:
+        return
     user_id, team_id = body["user"]["id"], body["team"]["id"]
 
     def add(session: Session) -> int:
-        return ss.add_share(
+        share_id = ss.add_share(
             session,
             team_id=team_id,
             author_id=user_id,
@@ -83,6 +143,9 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
             tags=fields.tags,
             link=fields.link,
         ).id
+        _after_saving(session, deps, body, flagged, f"share:{share_id}")
+        news.set_share_naming(session, team_id=team_id, share_id=share_id, agreed=_names_me(view))
+        return share_id
 
     _save_then_post(ack, deps, SHARE, body, Block.BODY, add)
 
@@ -100,9 +163,11 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
     if errors or channel_id is None:
         ack(response_action="errors", errors=errors)
         return
+    if (flagged := _personal_data(ack, deps, body, [(LABELS[checks.REQUEST], request_text)])) is None:
+        return
 
     def add(session: Session) -> int:
-        return rs.add_request(
+        request_id = rs.add_request(
             session,
             team_id=body["team"]["id"],
             requester_id=body["user"]["id"],
@@ -111,6 +176,8 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
             needed_by=needed_by,
             now=deps.clock(),
         ).id
+        _after_saving(session, deps, body, flagged, f"request:{request_id}")
+        return request_id
 
     _save_then_post(ack, deps, REQUEST, body, Block.REQUEST, add)
 
@@ -138,6 +205,8 @@ def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebCl
     if errors:
         ack(response_action="errors", errors=errors)
         return
+    if (flagged := _personal_data(ack, deps, body, _share_texts(fields))) is None:
+        return
     user_id, team_id, share_id = body["user"]["id"], body["team"]["id"], _context(view).share_id or 0
     try:
         with deps.sessions.begin() as session:
@@ -157,6 +226,10 @@ def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebCl
                     link=fields.link,
                 )
             )
+            if card:
+                _after_saving(session, deps, body, flagged, f"share:{share_id}")
+                news.set_share_naming(session, team_id=team_id, share_id=share_id, agreed=_names_me(view))
+                _audit(session, deps, body, audit.Action.EDITED, f"share:{share_id}")
             if card and card.message_ts:
                 deps.hand_over_in(session, Job(show_edited_share, (team_id, share_id)), body)
     except SQLAlchemyError:
@@ -187,6 +260,7 @@ def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: Web
             deleted = share if share and share.author_id == user_id else None
             if deleted:
                 ss.delete_share(session, team_id=team_id, share_id=share_id)
+                _audit(session, deps, body, audit.Action.DELETED, f"share:{share_id}")
                 if deleted.message_ts:
                     remove = Job(delete_share_message, (user_id, deleted.channel_id, deleted.message_ts))
                     deps.hand_over_in(session, remove, body)

@@ -10,6 +10,13 @@ from tests.helpers import all_text, response_to, wait_until
 
 AMIRA, BEN = "U_AMIRA", "U_BEN"
 CHANNEL = "C_PRACTICE"
+JOBS = ("Book the hall on Saturdays", "Run the sign-up sheet", "Bring two coaches", "Lend the kit")
+RIVERSIDE = "Riverside Trust (contact: Sam Patel)"  # the organisation `parties()` names, as the app shows it
+STATUS = {
+    "draft": "*Status:* 📝 Draft, waiting for everyone to confirm",
+    "agreed": "*Status:* ✅ Agreed by everyone",
+    "ended": "*Status:* 🏁 Ended",
+}
 
 
 def parties(**changes) -> dict:
@@ -23,8 +30,7 @@ def parties(**changes) -> dict:
 
 
 def details(party_count: int = 3, **changes) -> dict:
-    jobs = ["Book the hall on Saturdays", "Run the sign-up sheet", "Bring two coaches", "Lend the kit"]
-    values = {responsibility_block(i): jobs[i] for i in range(party_count)} | {
+    values = {responsibility_block(i): JOBS[i] for i in range(party_count)} | {
         Block.START_DATE: "2026-12-01",
         Block.END_DATE: "2027-06-30",
         Block.COMMS_INTERNAL: "A line in each team meeting",
@@ -91,3 +97,41 @@ def said(sandbox, url: str) -> str:
 
 def summary_updates(sandbox) -> list[str]:
     return [all_text(c.args["blocks"]) for c in sandbox.slack.calls_to("chat.update") if c.args["channel"] == CHANNEL]
+
+
+def shown(
+    status: str,
+    parties: list[tuple[str, str]],
+    confirmed: str,
+    *,
+    number: int = 1,
+    title: str = "Summer sports hall",
+    version: int = 1,
+    dates: str = "Tuesday 1 December 2026 to Wednesday 30 June 2027",
+    recognition: str = "Both logos on every poster; thanks in the newsletter",
+    reviews: str = "*Next review:* Monday 7 December 2026, then every 4 weeks",
+    buttons: tuple[str, ...] = (),
+) -> str:
+    """What a person reads in an agreement written with `parties()` and `details()` (all_text of its blocks):
+    `parties` as (who, what they will do), `confirmed` the line saying who has confirmed, then any buttons."""
+    lines = [f"🤝 Agreement #{number}: {title}", STATUS[status]]
+    lines += [f"*{who}* will:\n{job}" for who, job in parties]
+    lines += [
+        f"*Dates:* {dates}",
+        "*Keeping people informed inside our organisations*\nA line in each team meeting",
+        "*Talking about it outside*\nJoint posts on both websites",
+        f"*How each party will be recognised*\n{recognition}",
+        reviews,
+        f"{confirmed} · Version {version}",
+    ]
+    if status != "ended" and any(not who.startswith("<@") for who, _ in parties):
+        lines.append(
+            "Organisations outside Slack aren't asked here: send their contact the document from "
+            f"`/agreement export {number}`."
+        )
+    return "\n".join([*lines, *buttons])
+
+
+def amira_ben_and_riverside() -> list[tuple[str, str]]:
+    """The parties of an agreement written with the helpers' defaults, in the order the app lists them."""
+    return [(f"<@{AMIRA}>", JOBS[0]), (f"<@{BEN}>", JOBS[1]), (RIVERSIDE, JOBS[2])]
