@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.clients import Clients
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.delivery import Runner
 from bot.installations import (
-    Clients,
     InstallationAuthorize,
     Installations,
     make_clients,

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from domain.agreements import CREDITED, OUTCOMES, md
+from domain.agreement_document import md
+from domain.agreements import CREDITED, OUTCOMES
 from domain.charts import MONTH_NAMES, Chart, month_label
 from domain.text import shorten
 

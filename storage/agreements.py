@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from domain.agreement_document import snapshot
 from domain.agreements import (
     AGREED,
     DRAFT,
@@ -24,7 +25,6 @@ from domain.agreements import (
     ReviewDue,
     Terms,
     Version,
-    snapshot,
 )
 from storage.models import Agreement, AgreementParty, AgreementReview, AgreementVersion
 

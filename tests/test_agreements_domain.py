@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain import agreement_document as doc
 from domain import agreements as ag
 from domain.agreements import AgreementRecord, Party, Review, ReviewDue, ReviewForm, Terms, Version
 
@@ -254,7 +255,7 @@ def test_reviews_section_lists_soonest_first_flags_overdue_and_escapes_titles():
 
 
 def test_the_document_names_every_party_responsibility_review_and_version():
-    snapshot_1 = ag.snapshot(record(version=1, end_date=dt.date(2027, 5, 31)))
+    snapshot_1 = doc.snapshot(record(version=1, end_date=dt.date(2027, 5, 31)))
     done = record(
         reviews=(
             Review(
@@ -270,10 +271,10 @@ def test_the_document_names_every_party_responsibility_review_and_version():
         ),
         versions=(
             Version(1, "U_A", None, utc(2026, 11, 27, 10), snapshot_1),
-            Version(2, "U_B", "Ran longer", utc(2026, 11, 30, 10), ag.snapshot(record())),
+            Version(2, "U_B", "Ran longer", utc(2026, 11, 30, 10), doc.snapshot(record())),
         ),
     )
-    document = ag.export_markdown(done, {"U_A": "Amira Khan", "U_B": "Ben Ode"}, today=TODAY, tz=LONDON)
+    document = doc.export_markdown(done, {"U_A": "Amira Khan", "U_B": "Ben Ode"}, today=TODAY, tz=LONDON)
     assert document.startswith("# Agreement #3: Summer sports hall\n")
     for words in (
         "### @Amira Khan (confirmed)",
@@ -298,7 +299,7 @@ def test_the_document_cannot_carry_slack_tokens_markup_or_forged_headings():
         title="<!channel> xoxb-1234-secret",
         parties=(Party(user_id="U0AMIRA", responsibility="# Heading\n<script>alert(1)</script> [link](http://x)"),),
     )
-    document = ag.export_markdown(sneaky, {}, today=TODAY, tz=LONDON)
+    document = doc.export_markdown(sneaky, {}, today=TODAY, tz=LONDON)
     assert "<!channel>" not in document and "xoxb-" not in document and "<script>" not in document
     assert "(removed)" in document
     assert "> \\# Heading" in document and "\\[link\\]" in document

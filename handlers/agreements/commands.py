@@ -13,6 +13,7 @@ import handlers.agreements.messages as messages
 import handlers.agreements.modals as modals
 from domain import agreements as ag
 from domain import text as t
+from domain.agreement_document import export_markdown
 from domain.words import HELP_WORDS
 from handlers.agreements.publishing import parse_number
 from handlers.context import Deps, Job, after_ack, respond_to
@@ -76,7 +77,7 @@ def _export(run: JobRun, record: ag.AgreementRecord, user_id: str, respond: Resp
         return
     people = [*record.slack_parties, *(v.changed_by for v in record.versions), *(r.recorded_by for r in record.reviews)]
     names = {person: name for person in dict.fromkeys(people) if (name := _display_name(client, person))}
-    document = ag.export_markdown(record, names, today=deps.today(), tz=deps.tz)
+    document = export_markdown(record, names, today=deps.today(), tz=deps.tz)
     try:
         dm_id = client.conversations_open(users=user_id)["channel"]["id"]
         client.files_upload_v2(
