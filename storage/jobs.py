@@ -204,7 +204,7 @@ def forget_finished_jobs(session: Session, *, finished_before: dt.datetime) -> i
 
 def count_jobs(session: Session) -> dict[str, int]:
     """How many jobs are in each status (for metrics and health)."""
-    rows = session.execute(select(QueuedJob.status, func.count()).group_by(QueuedJob.status)).tuples()
+    rows = session.execute(select(QueuedJob.status, func.count()).group_by(QueuedJob.status))
     return {status: number for status, number in rows}
 
 

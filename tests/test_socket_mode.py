@@ -108,7 +108,7 @@ def test_the_scheduler_posts_a_digest_for_a_workspace_served_over_socket_mode(so
     _, url = socket.sim.command("/talks", "digest here weekly mon 09:00", user=ADMIN)
     response_to(socket.slack, url)
     socket.sim.command("/share", "Homework club on Tuesdays", user=STAFF)
-    wait_until(lambda: socket.slack.messages(CHANNEL))
+    wait_until(lambda: "Homework club on Tuesdays" in json.dumps(socket.slack.messages(CHANNEL)))  # saved and posted
     runner = Runner(socket.sessions, make_client(socket.settings), socket.settings.tz, clock=clock)
 
     lines = runner.run_due(dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC))
@@ -149,7 +149,7 @@ def test_the_demo_plays_over_socket_mode(tmp_path):
 
     shown = out.getvalue()
     assert "Texting parents the night before doubled attendance at our homework club" in shown
-    assert "Stored in the database: 3 shares, 1 collaboration request, 1 agreement and 1 event." in shown
+    assert "Stored in the database: 4 shares, 2 collaboration requests, 1 agreement and 1 event." in shown
 
 
 # ---- serve --socket-mode ----------------------------------------------------------------------------------
