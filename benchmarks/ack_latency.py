@@ -1,11 +1,14 @@
 """/share acknowledgement latency over HTTP, beside a bare Bolt app on the same server stack.
 
-    python -m benchmarks.ack_latency [--requests 4000] [--senders 20] [--database-url URL]
+    python -m benchmarks.ack_latency [--requests 4000] [--senders 20] [--database-url URL] [--oauth]
 
 Each server runs in a child process (`--serve real|bare`), and the Slack stand-in both talk to in another
 (`--serve slack`), as real Slack is not part of the server: so a server's peak RSS and CPU are its own. A
 child prints its URL as a line of JSON, serves until its stdin closes, then prints its peak RSS (the real
 app also how many shares were stored and linked to their posts; the stand-in how many posts it took).
+With `--oauth`, the real app serves many workspaces (install mode 3): no bot token in its settings; the workspace's
+installation is in the database, its token encrypted (PROGRAMME_TALKS_SECRET_KEY), and each request's token is
+looked up and decrypted as it comes in (bot.installations.InstallationAuthorize).
 Exits 1 if a target is missed, a request failed or a share was lost. See BENCHMARKS.md.
 """
 
@@ -28,7 +31,9 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET
+from cryptography.fernet import Fernet
+
+from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET, Sandbox
 from bot.devkit.simulate import APP_ID, TEAM_ID, sign
 
 WARMUP = 100
@@ -41,13 +46,13 @@ PROJECT = Path(__file__).resolve().parent.parent
 # ---- the server processes ---------------------------------------------------------------------------
 
 
-def serve(kind: str, database_url: str | None, threads: int, slack_url: str | None) -> None:
+def serve(kind: str, database_url: str | None, threads: int, slack_url: str | None, *, oauth: bool = False) -> None:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is 4": expected here
     with tempfile.TemporaryDirectory() as scratch:
         if kind == "slack":
             serve_slack()
         elif kind == "real":
-            serve_real(database_url or f"sqlite:///{scratch}/bench.db", threads, slack_url)
+            serve_real(database_url or f"sqlite:///{scratch}/bench.db", threads, slack_url, oauth=oauth)
         else:
             serve_bare(threads, slack_url)
 
@@ -61,7 +66,7 @@ def serve_slack() -> None:
     report(posted=sum(call.method == "chat.postMessage" and call.response["ok"] for call in slack.calls))
 
 
-def serve_real(database_url: str, threads: int, slack_url: str) -> None:
+def serve_real(database_url: str, threads: int, slack_url: str, *, oauth: bool = False) -> None:
     from sqlalchemy import func, select
 
     from bot.devkit.sandbox import Sandbox
@@ -71,22 +76,53 @@ def serve_real(database_url: str, threads: int, slack_url: str) -> None:
         with sandbox.sessions() as session:
             return tuple(session.execute(select(func.count(Share.id), func.count(Share.message_ts))).one())
 
-    sandbox = Sandbox(database_url, threads=threads, slack_api_url=slack_url, worker_process=True).start()
+    key = Fernet.generate_key().decode() if oauth else ""
+    sandbox = Sandbox(
+        database_url, threads=threads, slack_api_url=slack_url, worker_process=True, oauth=oauth, secret_key=key
+    ).start()
+    if oauth:
+        install(sandbox, key)
     before = counts()
-    announce_and_wait(sandbox.url, slack_url)
+    sent = int(announce_and_wait(sandbox.url, slack_url) or 0)
     acked = last_change = time.monotonic()
     now = [n - b for n, b in zip(counts(), before, strict=True)]
-    while time.monotonic() - last_change < 2 and time.monotonic() - acked < DRAIN_SECONDS:
-        time.sleep(0.1)  # background work is done when the counts agree and hold still (or hold still for 2 s)
+    while time.monotonic() - last_change < 5 and time.monotonic() - acked < DRAIN_SECONDS:
+        time.sleep(0.1)  # background work is done when every share sent is stored and linked (or nothing moves for 5 s)
         now, previous = [n - b for n, b in zip(counts(), before, strict=True)], now
         if now != previous:
             last_change = time.monotonic()
-        elif len(set(now)) == 1:
+        elif set(now) == {sent}:
             break
     stored, linked = now
     sandbox.stop()  # the worker process exits, so its peak RSS can be read
     worker_peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     report(stored=stored, linked=linked, caught_up_s=round(last_change - acked, 1), worker_peak_mib=worker_peak_mib)
+
+
+def install(sandbox: Sandbox, key: str) -> None:
+    """The workspace's installation as the OAuth flow saves it (tests/test_oauth.py goes through the flow itself)."""
+    import datetime as dt
+
+    from bot.installations import Cipher
+    from storage import installations
+
+    with sandbox.sessions.begin() as session:
+        installations.save_installation(
+            session,
+            team_id=TEAM_ID,
+            team_name="Benchmark Trust",
+            enterprise_id=None,
+            app_id=APP_ID,
+            bot_id="B_BENCH",
+            bot_user_id="U_BOT",
+            bot_scopes=("chat:write", "commands"),
+            bot_token=Cipher(key).seal(BOT_TOKEN),
+            bot_refresh_token=None,
+            bot_token_expires_at=None,
+            encrypted=True,
+            installed_by="U_ADMIN",
+            now=dt.datetime.now(dt.UTC),
+        )
 
 
 def serve_bare(threads: int, slack_url: str) -> None:
@@ -109,9 +145,11 @@ def serve_bare(threads: int, slack_url: str) -> None:
     report()  # then exit: the daemon threads and their sockets go with the process
 
 
-def announce_and_wait(url: str, slack_url: str) -> None:
+def announce_and_wait(url: str, slack_url: str) -> str:
+    """Say where we serve; wait until the load generator has finished (it closes our stdin). What it wrote: how many
+    shares it sent, for the real app to wait for."""
     print(json.dumps({"url": url, "slack": slack_url}), flush=True)
-    sys.stdin.read()  # the load generator closes our stdin when it has finished
+    return sys.stdin.read().strip()
 
 
 def report(**extra: float) -> None:
@@ -176,6 +214,7 @@ def start(kind: str, args: argparse.Namespace, slack_url: str | None = None) -> 
     command = [sys.executable, "-m", "benchmarks.ack_latency", "--serve", kind, "--threads", str(args.threads)]
     command += ["--database-url", args.database_url] if args.database_url else []
     command += ["--slack-url", slack_url] if slack_url else []
+    command += ["--oauth"] if args.oauth and kind == "real" else []
     child = subprocess.Popen(command, cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = child.stdout.readline()
     if not line:
@@ -184,9 +223,10 @@ def start(kind: str, args: argparse.Namespace, slack_url: str | None = None) -> 
     return child, json.loads(line)
 
 
-def finish(child: subprocess.Popen) -> dict:
+def finish(child: subprocess.Popen, sent: int = 0) -> dict:
     try:
-        out, _ = child.communicate(timeout=DRAIN_SECONDS + 30)  # closes stdin: the child reports and exits
+        # Tells the child how many were sent, and closes its stdin: it reports and exits.
+        out, _ = child.communicate(str(sent), timeout=DRAIN_SECONDS + 30)
     finally:
         if child.poll() is None:
             child.kill()
@@ -204,7 +244,7 @@ def measure(kind: str, args: argparse.Namespace) -> dict:
                 where["url"], where["slack"], count=args.requests, senders=args.senders, first=WARMUP
             )
         finally:
-            server = finish(child)
+            server = finish(child, WARMUP + args.requests)
     finally:
         posted = finish(slack)["posted"]
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
@@ -218,16 +258,19 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=20, help="concurrent senders, one connection each")
     parser.add_argument("--database-url", help="for the real app; default: a new SQLite file in a temp dir")
     parser.add_argument("--threads", type=int, default=16, help="waitress and listener threads in each server")
+    parser.add_argument("--oauth", action="store_true", help="the real app serves many workspaces (OAuth)")
     parser.add_argument("--serve", choices=["real", "bare", "slack"], help=argparse.SUPPRESS)
     parser.add_argument("--slack-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.database_url, args.threads, args.slack_url)
+        serve(args.serve, args.database_url, args.threads, args.slack_url, oauth=args.oauth)
         return 0
 
     load_before = os.getloadavg()[0]
     bare, real = measure("bare", args), measure("real", args)
+    mode = "many workspaces (OAuth), token looked up per request" if args.oauth else "one workspace (bot token)"
     print(f"/share ack latency: {args.requests} requests, {args.senders} senders, {args.threads} server threads")
+    print(f"real app: {mode}")
     print(f"machine load (1 min average): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"{'app':<6}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>8}{'errors':>8}{'peak MiB':>10}")
     for name, r in (("bare", bare), ("real", real)):

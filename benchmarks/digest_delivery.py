@@ -88,11 +88,11 @@ def rate_limited(channels: list[str], share: float) -> list[str]:
     return [c for i, c in enumerate(channels) if int((i + 1) * share) > int(i * share)]
 
 
-def fill(sessions, channels: list[str]) -> dict[str, int]:
+def fill(sessions, channels: list[str], teams: list[str] = TEAMS) -> dict[str, int]:
     """Each workspace's last week, and one subscription per channel (channels dealt round the workspaces)."""
     counts: Counter[str] = Counter()
     with sessions.begin() as session:
-        for t, team_id in enumerate(TEAMS):
+        for t, team_id in enumerate(teams):
             for n in range(8):
                 created = SLOT - dt.timedelta(days=6, hours=-n * 17 - t % 5)
                 share = shares.add_share(
@@ -147,7 +147,7 @@ def fill(sessions, channels: list[str]) -> dict[str, int]:
         for i, channel in enumerate(channels):
             subscriptions.save_subscription(
                 session,
-                team_id=TEAMS[i % len(TEAMS)],
+                team_id=teams[i % len(teams)],
                 channel_id=channel,
                 schedule=SCHEDULE,
                 user_id="U_ADMIN",

@@ -68,7 +68,7 @@ def worker(url: str, slack_url: str, threads: int) -> None:
     engine = make_engine(url)
     sessions = make_sessions(engine)
     runner = JobRunner(sessions, make_client(settings), threads=threads, poll_seconds=0.05)
-    runner.start(Deps(sessions=sessions, clock=system_clock, tz=settings.tz, jobs=runner))
+    runner.start(Deps(sessions=sessions, clock=system_clock, default_tz=settings.tz, jobs=runner))
     while waiting(sessions):
         time.sleep(0.05)
     runner.shutdown(wait=True)

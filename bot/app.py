@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.clients import Clients
+from bot.clients import Clients, as_clients
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.delivery import Runner
@@ -28,6 +28,7 @@ from bot.installations import (
 )
 from handlers import (
     agreements,
+    calendar,
     capture,
     concerns,
     digests,
@@ -38,7 +39,10 @@ from handlers import (
     installs,
     meetups,
     newsletter,
+    partnerships,
     privacy,
+    prompts,
+    quiet,
     roles,
     shares,
     talks,
@@ -70,6 +74,10 @@ FEATURES = (
     concerns,
     capture,
     follows,
+    prompts,
+    quiet,
+    calendar,
+    partnerships,
 )
 
 
@@ -114,7 +122,8 @@ def create_app(
             logger=logging.getLogger("slack_bolt"),
         )
     digest_desk = digest_desk or Runner(sessions, clients or client, settings.tz, clock=clock)
-    deps = Deps(sessions=sessions, clock=clock, tz=settings.tz, digests=digest_desk, jobs=jobs)
+    every = clients or as_clients(client)
+    deps = Deps(sessions=sessions, clock=clock, default_tz=settings.tz, digests=digest_desk, jobs=jobs, clients=every)
     verbs: dict[str, TalksVerb] = {}
     for feature in FEATURES:
         feature.register(app, deps)

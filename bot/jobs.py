@@ -136,7 +136,8 @@ class JobRunner:
             work = resolve(record.name)
             final = record.attempts > len(BACKOFF)  # no try after this one: say now what could not be done
             client = self.clients.client_for(record.team_id)
-            work(JobRun(record, client, self._deps, self.worker, final=final), *record.args)
+            with self._deps.serving(record.team_id):  # the job's workspace: its time zone, for dates it shows
+                work(JobRun(record, client, self._deps, self.worker, final=final), *record.args)
         except NotInstalled:
             log.info(
                 "%s dropped: workspace %s has uninstalled the app, so nothing is posted there", name, record.team_id

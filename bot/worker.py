@@ -149,7 +149,10 @@ def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_lev
     clients = make_clients(settings, sessions, client)
     digests: DigestDesk = Runner(sessions, clients, settings.tz, clock=system_clock)  # `/talks digest now`, preview
     runner = JobRunner(sessions, clients, threads=threads, lease=dt.timedelta(seconds=settings.job_lease_seconds))
-    runner.start(Deps(sessions=sessions, clock=system_clock, tz=settings.tz, digests=digests, jobs=runner))
+    deps = Deps(
+        sessions=sessions, clock=system_clock, default_tz=settings.tz, digests=digests, jobs=runner, clients=clients
+    )
+    runner.start(deps)
     while data := _receive(jobs):
         runner.notify(int(data))
     runner.shutdown(wait=True)

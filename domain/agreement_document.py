@@ -19,6 +19,7 @@ from domain.agreements import (
     cadence_words,
     long_date,
 )
+from domain.words import ERASED, FORMER_MEMBER
 
 _SNAPSHOT_LABELS = {
     "start_date": "start date",
@@ -80,12 +81,16 @@ def export_markdown(record: AgreementRecord, names: Mapping[str, str], *, today:
     """
 
     def who(user_id: str) -> str:
+        if user_id == ERASED:
+            return FORMER_MEMBER
         return "@" + md(names.get(user_id) or user_id)
 
     def party_name(party: Party) -> str:
         if party.user_id:
             return who(party.user_id)
-        return f"{md(party.organisation or '')} (contact: {md(party.contact or '')})"
+        if not party.contact:  # a party erased since: "a former member"
+            return md(party.organisation or "")
+        return f"{md(party.organisation or '')} (contact: {md(party.contact)})"
 
     def quote(text: str) -> str:
         return "\n".join(f"> {line}" if line else ">" for line in md(text).splitlines())

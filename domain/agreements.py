@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from domain import text as t
 from domain.digest import ExtraSection
+from domain.words import mention
 
 DRAFT, AGREED, ENDED = "draft", "agreed", "ended"
 CADENCES: dict[int, str] = {
@@ -355,15 +356,17 @@ def cadence_words(every_days: int) -> str:
 def party_mrkdwn(party: Party) -> str:
     """Escaped mrkdwn naming a party: a mention, or the organisation and its contact."""
     if party.user_id:
-        return f"<@{party.user_id}>"
-    return f"{t.escape(party.organisation or '')} (contact: {t.escape(party.contact or '')})"
+        return mention(party.user_id)
+    if not party.contact:  # a party erased since: "a former member"
+        return t.escape(party.organisation or "")
+    return f"{t.escape(party.organisation or '')} (contact: {t.escape(party.contact)})"
 
 
 def reviews_section(items: Sequence[ReviewDue], today: dt.date) -> ExtraSection:
     """The digest's "Agreement reviews due" part: soonest (most overdue) first, overdue ones flagged."""
     lines = []
     for item in sorted(items, key=lambda i: (i.review_date, i.number)):
-        who = ", ".join(f"<@{p.user_id}>" if p.user_id else t.escape(p.organisation or "") for p in item.parties)
+        who = ", ".join(mention(p.user_id) if p.user_id else t.escape(p.organisation or "") for p in item.parties)
         title = t.escape(t.shorten(item.title, 80))
         when = short_date(item.review_date, today)
         if item.review_date < today:

@@ -31,13 +31,26 @@ class DigestRequest:
 
 
 @dataclass(frozen=True)
+class ExtraItem:
+    """A line of an extra section shown as a block of its own, found again by its block_id (to change it once
+    posted), with a button when `button_text` is set."""
+
+    block_id: str
+    button_text: str = ""
+    button_action: str = ""
+    button_value: str = ""
+
+
+@dataclass(frozen=True)
 class ExtraSection:
     """A section later features add (upcoming events, agreement reviews due): a plain-text title and
-    already-escaped mrkdwn lines, shown one per line; `more` counts lines left out."""
+    already-escaped mrkdwn lines, shown one per line; `more` counts lines left out. With `items` (one per line),
+    each line is a block of its own (partners' shares and requests)."""
 
     title: str
     lines: tuple[str, ...]
     more: int = 0
+    items: tuple[ExtraItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +172,12 @@ def unanswered_days(request: DigestRequest, now: dt.datetime) -> int | None:
 
 
 def _cut(extra: ExtraSection, limit: int) -> ExtraSection:
-    return ExtraSection(title=extra.title, lines=extra.lines[:limit], more=extra.more + _beyond(extra.lines, limit))
+    return ExtraSection(
+        title=extra.title,
+        lines=extra.lines[:limit],
+        more=extra.more + _beyond(extra.lines, limit),
+        items=extra.items[:limit],
+    )
 
 
 def _beyond(items: Sequence[object], limit: int) -> int:

@@ -95,11 +95,13 @@ class OverdueReview:
 
 @dataclass(frozen=True)
 class FailedDigest:
-    """A channel whose digest could not be delivered recently."""
+    """A channel whose digest could not be delivered recently, or which the app paused because Slack refused it
+    for good (the channel gone, say): paused, it stays here until someone starts it again, however long ago."""
 
     channel_id: str
-    error: str | None
-    scheduled_for: dt.datetime
+    error: str | None  # Slack's error code; for a paused digest, why it was paused, in words (mrkdwn-safe)
+    scheduled_for: dt.datetime  # when the digest was due; for a paused one, when it was paused
+    paused_schedule: str | None = None  # a paused digest's schedule ("weekly mon 09:00"), to start it again
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,8 @@ def _until(words: str, today: date, typed: str) -> date:
 
 
 def _read_date(words: str, today: date) -> date:
+    if not any(c.isdigit() for c in words):  # "a while", "next month": no date was meant
+        raise PauseError(f'Sorry, I couldn\'t read "{words}". Use whole numbers, for example {_EXAMPLES}.')
     try:
         return parse_date(words, today=today)
     except DateError as error:

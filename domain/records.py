@@ -23,6 +23,7 @@ class ShareCard:
     team_id: str = ""
     hidden: bool = False  # while a concern someone reported is reviewed: its messages say so instead
     name_outside_slack: bool = False  # its author agreed to be named in newsletters outside Slack
+    partners: bool | None = None  # shared with its workspace's partnership (None: the workspace is in none)
 
     @property
     def posted(self) -> bool:
@@ -43,6 +44,7 @@ class RequestCard:
     message_ts: str | None = None
     team_id: str = ""
     hidden: bool = False  # while a concern someone reported is reviewed: its messages say so instead
+    partners: bool | None = None  # shared with its workspace's partnership (None: the workspace is in none)
 
     @property
     def posted(self) -> bool:

@@ -32,9 +32,22 @@ def join_and(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+# What replaces an erased person's id in the records kept for others (storage.erasure), and how they are shown.
+ERASED = "erased-person"
+FORMER_MEMBER = "a former member"
+
+
+def mention(user_id: str | None, *, first: bool = False) -> str:
+    """A person as Slack shows them (<@U123>), or "a former member" once they are erased (or nobody is recorded);
+    `first` capitalises it to begin a sentence."""
+    if user_id and user_id != ERASED:
+        return f"<@{user_id}>"
+    return FORMER_MEMBER.capitalize() if first else FORMER_MEMBER
+
+
 def mentions(user_ids: Sequence[str], *, limit: int | None = None) -> str:
     """Mentions of these people in plain English, the first `limit` of them then "and N others"."""
-    shown = [f"<@{user_id}>" for user_id in (user_ids if limit is None else user_ids[:limit])]
+    shown = [mention(user_id) for user_id in (user_ids if limit is None else user_ids[:limit])]
     if limit is not None and len(user_ids) > limit:
         shown.append(plural(len(user_ids) - limit, "other"))
     return join_and(shown)

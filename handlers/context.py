@@ -8,6 +8,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 from zoneinfo import ZoneInfo
@@ -17,8 +18,10 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from domain.calendar import make_calendar
+from storage import calendars
 from storage import jobs as jobs_store
-from storage.db import Sessions
+from storage.db import Sessions, reading
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -37,14 +40,38 @@ class DigestDesk(Protocol):
 
     def post_now(self, team_id: str, channel_id: str, now: dt.datetime) -> str: ...
 
+    def prompt_now(self, team_id: str, channel_id: str, now: dt.datetime) -> str: ...
+
+    def catch_up_now(self, team_id: str, user_id: str, now: dt.datetime) -> str: ...
+
+
+@dataclass
+class _Serving:
+    """The workspace whose request (or job) this thread is handling, and its time zone once read."""
+
+    team_id: str
+    tz: ZoneInfo | None = None
+
+
+_serving: ContextVar[_Serving | None] = ContextVar("programme_talks_serving", default=None)
+
+
+class WorkspaceClients(Protocol):
+    """Each workspace's Web API client (bot.clients.Clients), for what one workspace shows of another's: a partner
+    author's name, read with their own workspace's token. `client_for` raises when the workspace has no working
+    installation."""
+
+    def client_for(self, team_id: str) -> WebClient: ...
+
 
 @dataclass(frozen=True)
 class Deps:
     sessions: Sessions
     clock: Clock
-    tz: ZoneInfo
+    default_tz: ZoneInfo  # PROGRAMME_TALKS_TZ: the time zone of workspaces that have not chosen their own
     digests: DigestDesk | None = None
     jobs: JobQueue | None = None  # told of each job recorded, to do it now; None: the next sweep finds it
+    clients: WorkspaceClients | None = None  # every workspace's client (None: no names from other workspaces)
     one_at_a_time: OnePerKey = field(default_factory=lambda: OnePerKey())  # e.g. one agreement's summary
 
     def hand_over(self, job: Job, body: dict) -> bool:
@@ -79,7 +106,38 @@ class Deps:
             now=dt.datetime.now(dt.UTC),  # the outbox runs on the real clock, whatever clock features see
         )
 
+    @property
+    def tz(self) -> ZoneInfo:
+        """The time zone of the workspace whose request (or job) is being handled: the one its admins chose
+        (`/talks timezone`), read once per request, or the default. Outside a request, the default."""
+        serving = _serving.get()
+        if serving is None or not serving.team_id:
+            return self.default_tz
+        if serving.tz is None:
+            try:
+                serving.tz = self.zone_of(serving.team_id)
+            except SQLAlchemyError:
+                return self.default_tz  # the handler meets the fault itself, and answers it as it does any other
+        return serving.tz
+
+    def zone_of(self, team_id: str) -> ZoneInfo:
+        """A workspace's time zone, read now (`tz` reads it once per request). Read apart from any transaction the
+        caller has open, without waiting for one that writes (db.reading)."""
+        with reading(self.sessions) as session:
+            chosen = calendars.get_timezone(session, team_id=team_id)
+        return make_calendar(self.default_tz, timezone=chosen).tz
+
+    @contextlib.contextmanager
+    def serving(self, team_id: str) -> Iterator[None]:
+        """Handle one request (or job) of this workspace: `tz` and `today()` are its own while inside."""
+        token = _serving.set(_Serving(team_id))
+        try:
+            yield
+        finally:
+            _serving.reset(token)
+
     def today(self) -> dt.date:
+        """Today in the workspace being served."""
         return self.clock().astimezone(self.tz).date()
 
 
@@ -156,7 +214,8 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
 
     def run(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
         try:
-            work = handler(ack, body, respond, client, deps)
+            with deps.serving(team_of(body)):
+                work = handler(ack, body, respond, client, deps)
         except Exception as error:
             log_failure(handler.__name__, error)
             if ack.response is None:

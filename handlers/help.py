@@ -9,6 +9,17 @@ from domain.words import TWO_QUESTIONS
 from handlers.blocks import section
 from handlers.ids import Action
 
+QUIET_HELP = (
+    "*Time away, and which messages you get*\n"
+    "`/talks pause 2 weeks` (or `/talks pause until 2027-01-04`) stops my direct messages while you're away, except "
+    "asking you to confirm an agreement you're part of. When you're back you get one message with what you missed. "
+    "`/talks resume` ends the pause sooner; `/talks pause` on its own says whether you're paused.\n"
+    "`/talks dms` lists the kinds of direct message I send you. `/talks dms follow off` turns one off, and "
+    "`/talks dms follow on` turns it back on.\n"
+    "Champions and admins: `/talks digest pause 2 weeks` or `/talks prompt pause 2 weeks` in a channel pauses its "
+    "digest or meeting prompt for a while; `/talks digest resume` or `/talks prompt resume` starts it sooner."
+)
+
 
 def help_blocks() -> list[Block]:
     return [
@@ -77,6 +88,16 @@ def help_blocks() -> list[Block]:
             "files. (Champions, leaders and admins.)\n"
             "`/talks chart activity 12 months` sends you a chart; also `time-to-help`, `agreements` and `partners`."
         ),
+        section(
+            "*Time zone, bank holidays and closures*\n"
+            "`/talks timezone` says which time zone times here are in, `/talks holidays` whose bank holidays are kept, "
+            "and `/talks closed` lists the closed days coming up. On a closed day, digests and review reminders wait "
+            "for the next working day, and meeting prompts are skipped (`/talks closed-days` says more).\n"
+            "Workspace admins: `/talks timezone Europe/Dublin`, `/talks holidays england` (or `wales`, `scotland`, "
+            "`northern-ireland`, `off`), `/talks closed 2026-12-21 to 2027-01-04`, `/talks closed import` for a "
+            "calendar of term dates (.ics), and `/talks closed-days digests skip`."
+        ),
+        section(QUIET_HELP),
         section(
             "*Your data*\n"
             "`/talks privacy` says what Programme Talks keeps, who sees it and for how long.\n"

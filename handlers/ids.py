@@ -43,6 +43,16 @@ class Action(StrEnum):
     # a message's author, asked by direct message whether a share or request made from their message may credit them
     ACCEPT_CREDIT = "capture_credit_accept"
     DECLINE_CREDIT = "capture_credit_decline"
+    # partnerships across organisations: on a posted share or request, share it with the partnership or withdraw it;
+    # "I can help" on a partner's request (in a digest or search), and Reply to pass a note between organisations
+    PARTNERS_SHARE = "partners_share"
+    PARTNERS_WITHDRAW = "partners_withdraw"
+    PARTNER_OFFER = "partner_offer_help"
+    PARTNER_REPLY = "partner_reply"
+    # a meeting prompt's Capture replies, and the direct message asking each reply's author whether it may be shared
+    CAPTURE_REPLIES = "prompt_capture_replies"
+    SHARE_REPLY = "prompt_reply_share"
+    DECLINE_REPLY = "prompt_reply_decline"
 
 
 class View(StrEnum):
@@ -61,6 +71,10 @@ class View(StrEnum):
     ERASE_WORKSPACE = "privacy_erase_workspace_modal"  # confirms `/talks erase workspace` by its name typed
     CAPTURE_SHARE = "capture_share_modal"  # the share form, filled in from a message (Shortcut.SHARE_MESSAGE)
     CAPTURE_REQUEST = "capture_collab_modal"  # the request form, filled in from a message (Shortcut.ASK_FROM_MESSAGE)
+    CALENDAR_IMPORT = "calendar_import_modal"  # `/talks closed import`: an .ics calendar's dates become closed days
+    PARTNERS_SHARE = "partners_share_modal"  # confirms sharing a posted share or request with the partnership
+    PARTNER_OFFER = "partner_offer_modal"  # offering help with a partner organisation's request
+    PARTNER_REPLY = "partner_reply_modal"  # a note passed between a requester and a helper in another organisation
 
 
 class Block(StrEnum):
@@ -106,6 +120,13 @@ class Block(StrEnum):
     NEWSLETTER_INTRO = "newsletter_intro"
     # privacy
     ERASE_CONFIRM = "erase_confirm"  # the workspace's name, typed to confirm erasing all of it
+    # a workspace's calendar: the .ics file whose dates become closed days, and whether its events are closures or terms
+    CALENDAR_FILE = "calendar_file"
+    CALENDAR_LISTS = "calendar_lists"
+    # partnerships
+    PARTNERS = "partners"  # on the share and request forms: share with our partnership, and show my name to them
+    PARTNER_NAME = "partner_name"  # "Show my name to them", when sharing a posted item or offering help
+    PARTNER_NOTE = "partner_note"  # a note to someone in a partner organisation
 
 
 class SlackEvent(StrEnum):
@@ -138,6 +159,7 @@ class Scope(StrEnum):
     GROUPS_HISTORY = "groups:history"  # the same in private channels
     CHANNELS_READ = "channels:read"  # conversations.info: a channel's name, for a message read into a form
     CANVASES_WRITE = "canvases:write"  # canvases.create: a published newsletter as a canvas in its channel
+    FILES_READ = "files:read"  # files.info and the file itself: an .ics calendar chosen in `/talks closed import`
 
 
 # action_id of the single input inside each block: the block_id with "_input" appended.

@@ -23,9 +23,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 from sqlalchemy.orm import Session
 
+from domain.quiet import Notice, notice_allowed
 from handlers.context import JOB_MARK, Deps, TalksRequest, respond_to
 from handlers.publish import PASSING, NotPosted, Posted, post_message
 from storage import jobs as store
+from storage import quiet
 from storage.jobs import JobRecord
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,55 @@ class JobRun:
             with self.deps.sessions.begin() as session:
                 self.note(session, step, posted)
         return result
+
+    def notify_once(
+        self,
+        step: str,
+        user_id: str,
+        blocks: Sequence[Block | dict],
+        text: str,
+        *,
+        notice: Notice,
+        link: str | None = None,
+    ) -> Posted | NotPosted | Held:
+        """A direct message the app sends someone on its own (not an answer to what they did, nor a question
+        waiting for their answer), once: while they are paused it is held, and counted with `link` (what it was
+        about) in the one message they get when back (bot.delivery.quiet); of a kind they turned off, it is not
+        sent. Otherwise it is posted as post_once does."""
+        if self.value(step) is None:
+            held = self.value(f"{step}:held")
+            if held is None:
+                with self.deps.sessions.begin() as session:
+                    held = _hold_back(session, self.record.team_id, user_id, notice, link, self.deps.clock())
+                    if held:
+                        self.note(session, f"{step}:held", held)
+            if held:
+                back_on = held.get("back_on")
+                return Held(dt.date.fromisoformat(back_on) if back_on else None)
+        return self.post_once(step, user_id, blocks, text)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A direct message not sent: held while its person is paused until `back_on`, or (None) of a kind they turned
+    off."""
+
+    back_on: dt.date | None
+
+
+def _hold_back(
+    session: Session, team_id: str, user_id: str, notice: Notice, link: str | None, now: dt.datetime
+) -> dict[str, str | None]:
+    """Whether to hold back a notice to someone (then recorded for their catch-up): {} to send it now."""
+    found = quiet.quiet_of(session, people=[(team_id, user_id)], now=now).get((team_id, user_id))
+    if found is None:
+        return {}
+    if not notice_allowed(notice, found.turned_off):
+        return {"back_on": None}
+    if found.paused is None:
+        return {}
+    quiet.hold_notice(session, team_id=team_id, user_id=user_id, notice=notice, link=link, now=now)
+    return {"back_on": found.paused.back_on.isoformat()}
 
 
 def talks_request(run: JobRun, command: dict) -> TalksRequest:

@@ -54,14 +54,19 @@ def _allowed(request: TalksRequest, *, champions_may: bool) -> bool | None:
         with request.deps.sessions.begin() as session:
             if rq.has_role(session, team_id=request.team_id, user_id=request.user_id, role=RoleName.CHAMPION):
                 return True
-    return workspace_admin(request.client, request.user_id)
+    return workspace_admin(request.client, request.user_id, team_id=request.team_id)
 
 
-def workspace_admin(client: WebClient, user_id: str) -> bool | None:
-    """Whether Slack (users.info) says this person is a workspace owner or admin; None if Slack couldn't say."""
+def workspace_admin(client: WebClient, user_id: str, *, team_id: str | None = None) -> bool | None:
+    """Whether Slack (users.info) says this person is a workspace owner or admin; None if Slack couldn't say.
+
+    With `team_id`, an admin of another organisation (in a channel shared with it, Slack Connect) is not one here:
+    a role counts only in its own workspace."""
     try:
         user = client.users_info(user=user_id)["user"]
     except (SlackApiError, SlackClientError, OSError) as error:
         log.warning("could not look up %s with users.info: %s", user_id, type(error).__name__)
         return None
+    if team_id and user.get("team_id") not in (None, team_id):
+        return False
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))

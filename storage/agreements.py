@@ -265,10 +265,18 @@ def agreed_reviews_by(session: Session, *, day: dt.date) -> list[AgreementRecord
 
 
 def reviews_due(
-    session: Session, *, team_id: str, now: dt.datetime, tz: ZoneInfo, within_days: int = 7
+    session: Session,
+    *,
+    team_id: str,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    within_days: int = 7,
+    channel_id: str | None = None,
 ) -> list[ReviewDue]:
-    """Agreed agreements whose next review is within `within_days` of today (local), or overdue; soonest first."""
+    """Agreed agreements whose next review is within `within_days` of today (local), or overdue; soonest first.
+    With `channel_id`, only the agreements posted in that channel."""
     until = now.astimezone(tz).date() + dt.timedelta(days=within_days)
+    in_channel = () if channel_id is None else (Agreement.channel_id == channel_id,)
     found = session.scalars(
         select(Agreement)
         .where(
@@ -277,6 +285,7 @@ def reviews_due(
             Agreement.next_review.is_not(None),
             Agreement.next_review <= until,
             Agreement.hidden_at.is_(None),
+            *in_channel,
         )
         .order_by(Agreement.next_review, Agreement.number)
         .options(selectinload(Agreement.parties))

@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from domain import words
 from storage.db import count_changed
 from storage.models import AuditEntry
 
 APP = "programme-talks"  # the actor when the app itself acts (retention, a scheduled duty)
-ERASED = "erased-person"  # what replaces a person's id once they are erased
+ERASED = words.ERASED  # what replaces a person's id once they are erased (domain.words)
 
 
 class Action(StrEnum):
@@ -39,6 +40,11 @@ class Action(StrEnum):
     ERASED = "erased"
     RETENTION_RUN = "retention_run"
     SETTING_CHANGED = "setting_changed"
+    PARTNERSHIP_INVITED = "partnership_invited"  # an admin made a one-time code inviting another workspace
+    PARTNERSHIP_JOINED = "partnership_joined"  # a workspace joined (recorded in it, and in the one that invited it)
+    PARTNERSHIP_LEFT = "partnership_left"  # a workspace left (recorded in it, and in each one still in it)
+    SHARED_WITH_PARTNERS = "shared_with_partners"  # an author shared a share or request with the partnership
+    WITHDRAWN_FROM_PARTNERS = "withdrawn_from_partners"  # its author, a champion or an admin withdrew it
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,22 @@ concern (a unique index on the open ones), so reporting it again changes nothing
 hidden_at through its own storage module; digests, search, nudges and reminders leave hidden things out, and
 their messages say they are hidden (the records' `hidden`).
 
+When the thing is deleted, by the decision or otherwise (its author erased, its retention period over), the concern
+stays for accountability, saying what kind of thing was reported, where, when, and what was decided, with the
+moment it was deleted (`forget_subjects`); one still open becomes GONE, so nobody decides about nothing and its id,
+which may be used again, is never looked up.
+
 Query functions: `verb_noun(session, *, ...)`; they add and flush, never commit, never call Slack.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +30,8 @@ from storage import meetups as ms
 from storage import requests as rs
 from storage import shares as ss
 from storage.models import Concern, ConcernNotice
+
+CHUNK = 500  # ids in one IN (...)
 
 
 class Kind(StrEnum):
@@ -39,6 +47,7 @@ class Status(StrEnum):
     OPEN = "open"  # hidden, waiting for a champion or admin
     RESTORED = "restored"
     REMOVED = "removed"
+    GONE = "gone"  # deleted before anyone decided: its author was erased, or its retention period ended
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class ConcernRecord:
     status: Status
     decided_by: str | None
     decided_at: dt.datetime | None
+    subject_deleted_at: dt.datetime | None = None  # what was reported has since been deleted
 
     @property
     def subject(self) -> str:
@@ -127,7 +137,9 @@ def get_subject(session: Session, *, team_id: str, kind: Kind, subject_id: int) 
         agreement = ags.get_agreement(session, team_id=team_id, number=subject_id)
         if agreement is None:
             return None
-        organisations = [f"{p.organisation}, {p.contact}" for p in agreement.parties if not p.user_id]
+        organisations = [
+            ", ".join(filter(None, (p.organisation, p.contact))) for p in agreement.parties if not p.user_id
+        ]
         return Subject(
             kind=kind,
             subject_id=subject_id,
@@ -216,13 +228,71 @@ def decide_concern(
     if concern.status != Status.OPEN:
         return _record(concern), False
     subject = get_subject(session, team_id=team_id, kind=Kind(concern.kind), subject_id=concern.subject_id)
-    if subject is not None and decision is Status.RESTORED:
+    if subject is None:  # deleted meanwhile, by a path that did not say so: nothing left to decide about
+        concern.status, concern.subject_deleted_at = Status.GONE, now
+        session.flush()
+        return _record(concern), False
+    if decision is Status.RESTORED:
         _set_hidden(session, subject, None)
-    elif subject is not None:
+    else:
         _delete(session, subject)
+        concern.subject_deleted_at = now
     concern.status, concern.decided_by, concern.decided_at = decision, decided_by, now
     session.flush()
     return _record(concern), True
+
+
+def forget_subjects(
+    session: Session, *, team_id: str, kind: Kind, subject_ids: Sequence[int], now: dt.datetime
+) -> list[int]:
+    """Record that these things were deleted (their author erased, their retention period over): every concern about
+    them keeps its kind, where, when, who and what was decided, and says so; one still open becomes GONE. The ids of
+    the concerns changed, so the messages telling champions and admins can be shown again without the words."""
+    changed: list[int] = []
+    ids = sorted(set(subject_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = session.scalars(
+            select(Concern).where(
+                Concern.team_id == team_id,
+                Concern.kind == kind,
+                Concern.subject_id.in_(chunk),
+                Concern.subject_deleted_at.is_(None),
+            )
+        )
+        for concern in rows:
+            concern.subject_deleted_at = now
+            if concern.status == Status.OPEN:
+                concern.status = Status.GONE
+            changed.append(concern.id)
+    session.flush()
+    return sorted(changed)
+
+
+def concerns_naming(session: Session, *, team_id: str, user_id: str) -> list[int]:
+    """Concerns whose messages name this person: as the author of what was reported, who reported it, or who
+    decided."""
+    return list(
+        session.scalars(
+            select(Concern.id)
+            .where(
+                Concern.team_id == team_id,
+                or_(Concern.author_id == user_id, Concern.reported_by == user_id, Concern.decided_by == user_id),
+            )
+            .order_by(Concern.id)
+        )
+    )
+
+
+def forget_concerns(session: Session, *, team_id: str, before: dt.datetime) -> int:
+    """Delete a workspace's concerns reported before a moment (kept as long as the audit trail), with their notices;
+    how many concerns."""
+    ids = list(session.scalars(select(Concern.id).where(Concern.team_id == team_id, Concern.reported_at < before)))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(delete(ConcernNotice).where(ConcernNotice.concern_id.in_(chunk)))
+        session.execute(delete(Concern).where(Concern.id.in_(chunk)))
+    return len(ids)
 
 
 def add_notice(session: Session, *, team_id: str, concern_id: int, user_id: str, channel_id: str, ts: str) -> None:
@@ -310,4 +380,5 @@ def _record(concern: Concern) -> ConcernRecord:
         status=Status(concern.status),
         decided_by=concern.decided_by,
         decided_at=concern.decided_at,
+        subject_deleted_at=concern.subject_deleted_at,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -56,12 +58,31 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
 
 def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so two writers wait for each other (busy_timeout) instead of
-    # one failing with "database is locked" when it upgrades a read to a write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # one failing with "database is locked" when it upgrades a read to a write. A connection that only reads
+    # (`reading`) begins as a plain reader: in WAL mode it never waits for a writer.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY = "programme_talks_read_only"
 
 
 def make_sessions(engine: Engine) -> Sessions:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def reading(sessions: Sessions) -> Iterator[Session]:
+    """A session that only reads, on a connection of its own: it never waits for a transaction that writes, even
+    one the caller holds open (SQLite's writers take its one lock; see _sqlite_begin). Nothing it does is kept."""
+    engine = sessions.kw["bind"]
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection, Session(connection) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def count_changed(session: Session, statement: Executable) -> int:

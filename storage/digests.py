@@ -1,19 +1,22 @@
 """What a digest needs from the database, in a fixed handful of queries however much there is.
 
-digest_input: highlights in the window (top N shares, with their leaders), the top N new shares by
-appreciation, the top N open requests with their offer counts, and how many more of each. Each "how many
-more" comes from a count(*) OVER () on the same query, so it costs no extra round trip. Shares and requests
-hidden while a reported concern is reviewed are left out of every part.
+digest_inputs: for each of several workspaces, what came in one window: highlights (top N shares, with their
+leaders), the top N new shares by appreciation, the top N open requests with their offer counts, and how many
+more of each. The scheduler posts many workspaces' digests at once and reads them together: the same five
+queries for one workspace or for hundreds, each part ranked within its workspace (row_number() OVER (PARTITION BY
+team_id ...)). Each "how many more" comes from a count(*) OVER (PARTITION BY team_id) on the same query, so it
+costs no extra round trip. Shares and requests hidden while a reported concern is reviewed are left out of every
+part. digest_input is the same for one workspace.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any, overload
 
-from sqlalchemy import Label, Select, case, exists, func, select
+from sqlalchemy import Select, case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from domain.digest import DigestInput, DigestRequest, DigestShare
@@ -22,29 +25,48 @@ from storage.models import CollabOffer, CollabRequest, Highlight, Reaction, Shar
 from storage.requests import request_card
 from storage.shares import share_card
 
+Part = dict[str, tuple[tuple[Any, ...], int]]  # by workspace: the top items of a part, and how many more
+
 
 def digest_input(
     session: Session, *, team_id: str, since: dt.datetime, until: dt.datetime, limit: int = 5
 ) -> DigestInput:
-    """What came in a workspace with since < created_at <= until, the top `limit` of each part.
+    """What came in a workspace with since < created_at <= until, the top `limit` of each part (see digest_inputs)."""
+    return digest_inputs(session, team_ids=[team_id], since=since, until=until, limit=limit)[team_id]
 
-    At most five queries: highlighted share ids, those shares with their leaders, new shares, open requests,
-    and the open requests' offers.
+
+def digest_inputs(
+    session: Session, *, team_ids: Sequence[str], since: dt.datetime, until: dt.datetime, limit: int = 5
+) -> dict[str, DigestInput]:
+    """What came in each workspace with since < created_at <= until, the top `limit` of each part, by team id.
+
+    At most five queries however many workspaces: highlighted share ids, those shares with their leaders, new
+    shares, open requests, and the open requests' offers.
     """
+    teams = sorted(set(team_ids))
+    if not teams:
+        return {}
     since, until = _utc(since), _utc(until)
-    highlights, more_highlights = _highlights(session, team_id, since, until, limit)
-    shares, more_shares = _new_shares(session, team_id, since, until, limit)
-    requests, more_requests = _open_requests(session, team_id, until, limit)
-    return DigestInput(
-        since=since,
-        until=until,
-        highlights=highlights,
-        shares=shares,
-        requests=requests,
-        more_highlights=more_highlights,
-        more_shares=more_shares,
-        more_requests=more_requests,
-    )
+    highlights = _highlights(session, teams, since, until, limit)
+    shares = _new_shares(session, teams, since, until, limit)
+    requests = _open_requests(session, teams, until, limit)
+    nothing: tuple[tuple[Any, ...], int] = ((), 0)
+    found = {}
+    for team_id in teams:
+        (top_highlights, more_highlights) = highlights.get(team_id, nothing)
+        (top_shares, more_shares) = shares.get(team_id, nothing)
+        (top_requests, more_requests) = requests.get(team_id, nothing)
+        found[team_id] = DigestInput(
+            since=since,
+            until=until,
+            highlights=top_highlights,
+            shares=top_shares,
+            requests=top_requests,
+            more_highlights=more_highlights,
+            more_shares=more_shares,
+            more_requests=more_requests,
+        )
+    return found
 
 
 def unanswered_requests(
@@ -71,39 +93,49 @@ def unanswered_requests(
 # ---- the parts -----------------------------------------------------------------------------------------
 
 
-def _appreciation() -> Label[int]:
+def _appreciation() -> Any:
     """Reactions on the share by anyone but its author (uses the reactions (share_id, ...) unique index)."""
     return (
         select(func.count())
         .where(Reaction.share_id == Share.id, Reaction.user_id != Share.author_id)
         .correlate(Share)
         .scalar_subquery()
-        .label("appreciation")
     )
 
 
-def _in_window(team_id: str, since: dt.datetime, until: dt.datetime) -> tuple:
-    return (Highlight.team_id == team_id, Highlight.created_at > since, Highlight.created_at <= until)
+def _in_window(teams: list[str], since: dt.datetime, until: dt.datetime) -> tuple:
+    return (Highlight.team_id.in_(teams), Highlight.created_at > since, Highlight.created_at <= until)
 
 
-def _highlights(
-    session: Session, team_id: str, since: dt.datetime, until: dt.datetime, limit: int
-) -> tuple[tuple[DigestShare, ...], int]:
+def _highlights(session: Session, teams: list[str], since: dt.datetime, until: dt.datetime, limit: int) -> Part:
     """Shares highlighted in the window: most leaders first, then most recently highlighted."""
+    most = (func.count().desc(), func.max(Highlight.created_at).desc(), Highlight.share_id.desc())
+    ranked = (
+        select(
+            Highlight.team_id,
+            Highlight.share_id,
+            func.count().over(partition_by=Highlight.team_id).label("total"),
+            func.row_number().over(partition_by=Highlight.team_id, order_by=most).label("place"),
+        )
+        .where(*_in_window(teams, since, until), Highlight.share_id.not_in(_hidden_shares(teams)))
+        .group_by(Highlight.team_id, Highlight.share_id)
+        .subquery()
+    )
     top = session.execute(
-        select(Highlight.share_id, func.count().over().label("total"))
-        .where(*_in_window(team_id, since, until), Highlight.share_id.not_in(_hidden_shares(team_id)))
-        .group_by(Highlight.share_id)
-        .order_by(func.count().desc(), func.max(Highlight.created_at).desc(), Highlight.share_id.desc())
-        .limit(limit)
+        select(ranked.c.team_id, ranked.c.share_id, ranked.c.total)
+        .where(ranked.c.place <= limit)
+        .order_by(ranked.c.team_id, ranked.c.place)
     ).all()
     if not top:
-        return (), 0
-    ids = [share_id for share_id, _ in top]
+        return {}
     rows = session.execute(
-        select(Share, _appreciation(), Highlight.leader_id)
+        select(Share, _appreciation().label("appreciation"), Highlight.leader_id)
         .join(Highlight, Highlight.share_id == Share.id)
-        .where(Share.team_id == team_id, Share.id.in_(ids), *_in_window(team_id, since, until))
+        .where(
+            Share.id.in_([share_id for _, share_id, _ in top]),
+            Highlight.team_id == Share.team_id,
+            *_in_window(teams, since, until),
+        )
         .order_by(Highlight.created_at, Highlight.id)
     ).all()
     shares: dict[int, tuple[Share, int]] = {}
@@ -111,39 +143,50 @@ def _highlights(
     for share, appreciation, leader_id in rows:
         shares[share.id] = (share, appreciation)
         leaders.setdefault(share.id, []).append(leader_id)
-    found = tuple(
-        DigestShare(card=_share(shares[i][0]), appreciation=shares[i][1], highlighted_by=tuple(leaders[i]))
-        for i in ids
-        if i in shares
-    )
-    return found, _rest(top)
+    part = _by_team((team_id, share_id, total) for team_id, share_id, total in top)
+    return {
+        team_id: (
+            tuple(
+                DigestShare(card=_share(shares[i][0]), appreciation=shares[i][1], highlighted_by=tuple(leaders[i]))
+                for i in ids
+                if i in shares
+            ),
+            more,
+        )
+        for team_id, (ids, more) in part.items()
+    }
 
 
-def _new_shares(
-    session: Session, team_id: str, since: dt.datetime, until: dt.datetime, limit: int
-) -> tuple[tuple[DigestShare, ...], int]:
+def _new_shares(session: Session, teams: list[str], since: dt.datetime, until: dt.datetime, limit: int) -> Part:
     """Shares created in the window and not highlighted in it: most appreciated first, ties newest first."""
-    appreciation = _appreciation()
-    highlighted = select(Highlight.share_id).where(*_in_window(team_id, since, until))
-    rows = session.execute(
-        select(Share, appreciation, func.count().over().label("total"))
+    highlighted = select(Highlight.share_id).where(*_in_window(teams, since, until))
+    scored = (
+        select(Share.id, Share.team_id, Share.created_at, _appreciation().label("appreciation"))
         .where(
-            Share.team_id == team_id,
+            Share.team_id.in_(teams),
             Share.created_at > since,
             Share.created_at <= until,
             Share.id.not_in(highlighted),
             Share.hidden_at.is_(None),
         )
-        .order_by(appreciation.desc(), Share.created_at.desc(), Share.id.desc())
-        .limit(limit)
+        .subquery()
+    )
+    most = (scored.c.appreciation.desc(), scored.c.created_at.desc(), scored.c.id.desc())
+    ranked = select(
+        scored,
+        func.count().over(partition_by=scored.c.team_id).label("total"),
+        func.row_number().over(partition_by=scored.c.team_id, order_by=most).label("place"),
+    ).subquery()
+    rows = session.execute(
+        select(Share, ranked.c.appreciation, ranked.c.total)
+        .join(ranked, ranked.c.id == Share.id)
+        .where(ranked.c.place <= limit)
+        .order_by(ranked.c.team_id, ranked.c.place)
     ).all()
-    found = tuple(DigestShare(card=_share(share), appreciation=appreciation) for share, appreciation, _ in rows)
-    return found, _rest(rows)
+    return _by_team((share.team_id, DigestShare(card=_share(share), appreciation=n), total) for share, n, total in rows)
 
 
-def _open_requests(
-    session: Session, team_id: str, until: dt.datetime, limit: int
-) -> tuple[tuple[DigestRequest, ...], int]:
+def _open_requests(session: Session, teams: list[str], until: dt.datetime, limit: int) -> Part:
     """Requests open and created by `until`: those with no offers first, oldest first within each.
 
     The offer count, not EXISTS, decides the order: PostgreSQL runs ORDER BY EXISTS (...) as a hashed subplan
@@ -156,28 +199,50 @@ def _open_requests(
         .scalar_subquery()
         .label("offers")
     )
-    rows = session.execute(
-        select(CollabRequest, offers, func.count().over().label("total"))
+    counted = (
+        select(CollabRequest.id, CollabRequest.team_id, CollabRequest.created_at, offers)
         .where(
-            CollabRequest.team_id == team_id,
+            CollabRequest.team_id.in_(teams),
             CollabRequest.status == "open",
             CollabRequest.created_at <= until,
             CollabRequest.hidden_at.is_(None),
         )
-        .order_by(case((offers > 0, 1), else_=0), CollabRequest.created_at, CollabRequest.id)
-        .limit(limit)
+        .subquery()
+    )
+    first = (case((counted.c.offers > 0, 1), else_=0), counted.c.created_at, counted.c.id)
+    ranked = select(
+        counted,
+        func.count().over(partition_by=counted.c.team_id).label("total"),
+        func.row_number().over(partition_by=counted.c.team_id, order_by=first).label("place"),
+    ).subquery()
+    rows = session.execute(
+        select(CollabRequest, ranked.c.offers, ranked.c.total)
+        .join(ranked, ranked.c.id == CollabRequest.id)
+        .where(ranked.c.place <= limit)
+        .order_by(ranked.c.team_id, ranked.c.place)
         .options(selectinload(CollabRequest.offers))
     ).all()
-    found = tuple(DigestRequest(card=_request(request), offers=count) for request, count, _ in rows)
-    return found, _rest(rows)
+    return _by_team(
+        (request.team_id, DigestRequest(card=_request(request), offers=count), total) for request, count, total in rows
+    )
 
 
 # ---- helpers -------------------------------------------------------------------------------------------
 
 
-def _hidden_shares(team_id: str) -> Select[int]:
-    """The workspace's shares hidden while a reported concern is reviewed (few, if any)."""
-    return select(Share.id).where(Share.team_id == team_id, Share.hidden_at.is_not(None))
+def _hidden_shares(teams: list[str]) -> Select[int]:
+    """The workspaces' shares hidden while a reported concern is reviewed (few, if any)."""
+    return select(Share.id).where(Share.team_id.in_(teams), Share.hidden_at.is_not(None))
+
+
+def _by_team(ranked: Iterable[tuple[str, Any, int]]) -> Part:
+    """(team id, item, how many matched in that workspace), in order, as each workspace's items and how many more."""
+    found: dict[str, list[Any]] = {}
+    totals: dict[str, int] = {}
+    for team_id, item, total in ranked:
+        found.setdefault(team_id, []).append(item)
+        totals[team_id] = total
+    return {team_id: (tuple(items), totals[team_id] - len(items)) for team_id, items in found.items()}
 
 
 def _rest(rows: Sequence[Sequence[Any]]) -> int:

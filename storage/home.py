@@ -1,8 +1,9 @@
 """The Home tab's reads and its visits: who has opened it (and how often), and one person's HomeSnapshot.
 
 `home_snapshot` reads in a fixed set of queries however large the workspace: six for anyone (who they are, their
-requests, the offers on them, what they offered on, their agreements, their events), five more for champions and
-leaders (unanswered requests and how many, overdue reviews, undelivered digests, the last four weeks' counts).
+requests, the offers on them, what they offered on, their agreements, their events), six more for champions and
+leaders (unanswered requests and how many, overdue reviews, undelivered digests, paused digests, the last four
+weeks' counts).
 Each is bounded by an index on the workspace and the person (migration 0014), and each statement is built once,
 here, with bound parameters: composing a tab is mostly the database's time, not Python's. Query functions: they
 never commit and never call Slack.
@@ -28,6 +29,7 @@ from storage.models import (
     AgreementParty,
     CollabOffer,
     CollabRequest,
+    DigestSubscription,
     Highlight,
     HomeVisit,
     Meetup,
@@ -226,6 +228,22 @@ _OVERDUE = (
     .limit(_LIMIT)
 )
 
+_PAUSED = (  # digests the app paused because Slack refused them for good; a person's "off" leaves no reason
+    select(
+        DigestSubscription.channel_id,
+        DigestSubscription.disabled_reason,
+        DigestSubscription.updated_at,
+        DigestSubscription.schedule,
+    )
+    .where(
+        DigestSubscription.team_id == _TEAM,
+        DigestSubscription.active.is_(False),
+        DigestSubscription.disabled_reason.is_not(None),
+    )
+    .order_by(DigestSubscription.updated_at.desc(), DigestSubscription.id.desc())
+    .limit(_LIMIT)
+)
+
 
 def _counted(model: Any, *where: Any) -> Any:
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
@@ -317,25 +335,30 @@ def _meetups(session: Session, params: dict) -> h.Counted[h.MyMeetup]:
 
 def _attention(session: Session, team_id: str, now: dt.datetime, today: dt.date) -> h.Attention:
     """Requests nobody has offered on (the oldest, and how many up to COUNT_UP_TO: a busy workspace may have
-    hundreds, and counting them all would read every old open request), overdue reviews, undelivered digests."""
+    hundreds, and counting them all would read every old open request), overdue reviews, and channels whose digest
+    was not delivered lately or is paused."""
     params = {"team_id": team_id, "limit": h.ATTENTION_LIMIT, "before": now - h.UNANSWERED_AFTER}
     unanswered = session.execute(_UNANSWERED, params).all()
     counted = len(unanswered)
     if counted == h.ATTENTION_LIMIT:
         counted = session.scalar(_UNANSWERED_COUNT, params) or 0
     overdue = session.execute(_OVERDUE, {"team_id": team_id, "limit": h.ATTENTION_LIMIT, "today": today}).all()
-    failed = ledger.undelivered(session, team_id=team_id, since=now - h.FAILED_DIGESTS_SINCE)
-    latest: dict[str, ledger.Entry] = {entry.target: entry for entry in failed}  # oldest first: the last one wins
+    paused = {  # the most recently paused first
+        row.channel_id: h.FailedDigest(*row)
+        for row in session.execute(_PAUSED, {"team_id": team_id, "limit": h.ATTENTION_LIMIT})
+    }
+    failed = {  # each channel's latest failure (oldest first: the last one wins), unless it is paused now
+        entry.target: h.FailedDigest(entry.target, entry.error or str(entry.status), entry.scheduled_for)
+        for entry in ledger.undelivered(session, team_id=team_id, since=now - h.FAILED_DIGESTS_SINCE)
+        if entry.target not in paused
+    }
     return h.Attention(
         unanswered=tuple(h.Unanswered(*row) for row in unanswered),
         more_unanswered=max(0, min(counted, h.COUNT_UP_TO) - len(unanswered)),
         more_unanswered_past_count=counted > h.COUNT_UP_TO,
         overdue=tuple(h.OverdueReview(number, title, day) for number, title, day, _ in overdue if day is not None),
         more_overdue=_total(overdue),
-        failed=tuple(
-            h.FailedDigest(entry.target, entry.error or str(entry.status), entry.scheduled_for)
-            for entry in list(latest.values())[: h.ATTENTION_LIMIT]
-        ),
+        failed=tuple([*paused.values(), *failed.values()][: h.ATTENTION_LIMIT]),
     )
 
 

@@ -41,6 +41,9 @@ class Kind(StrEnum):
     RETENTION = "retention"  # a workspace's records past their time deleted, once a day (target: the workspace)
     FOLLOW_BUNDLE = "follow_bundle"  # a person's daily message of new shares and requests with tags they follow
     NEWSLETTER_DRAFT = "newsletter_draft"  # a month's draft newsletter sent to a champion to review (key: the month)
+    PROMPT = "prompt"  # a channel's two questions before its team meeting, once per meeting
+    PROMPT_PAUSED = "prompt_paused"  # telling a champion a channel's prompt could not be delivered
+    CATCH_UP = "catch_up"  # "While you were away": what was held for a person while they paused (key: the pause)
 
 
 class Status(StrEnum):
@@ -51,9 +54,20 @@ class Status(StrEnum):
     SKIPPED = "skipped"  # found too late after downtime
     QUIET = "quiet"  # nothing new, and the channel chose "quiet skip"
     UNCONFIRMED = "unconfirmed"  # a run stopped mid-post and Slack's history could not say whether it arrived
+    HELD = "held"  # a direct message held back while its person paused (`/talks pause`): summed up when they are back
+    TURNED_OFF = "turned_off"  # a direct message of a kind its person turned off (`/talks dms follow off`)
+    PAUSED = "paused"  # a channel's digest or prompt paused by a champion for a while: not posted later
 
 
-POSTING, DELIVERED, RETRY, FAILED, SKIPPED, QUIET, UNCONFIRMED = Status
+POSTING, DELIVERED, RETRY, FAILED, SKIPPED, QUIET, UNCONFIRMED = (
+    Status.POSTING,
+    Status.DELIVERED,
+    Status.RETRY,
+    Status.FAILED,
+    Status.SKIPPED,
+    Status.QUIET,
+    Status.UNCONFIRMED,
+)
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,19 @@ def finish_many(session: Session, outcomes: Sequence[dict], *, now: dt.datetime)
     )
 
 
+def settle_retry(session: Session, *, delivery_id: int, status: Status, now: dt.datetime) -> bool:
+    """Settle a delivery waiting to be tried again without posting it (held while its person is paused, say);
+    False when another run took it first."""
+    return bool(
+        count_changed(
+            session,
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status == RETRY)
+            .values(status=status, finished_at=now, error=None),
+        )
+    )
+
+
 def renew_claims(session: Session, *, delivery_ids: Sequence[int], now: dt.datetime) -> None:
     """Say that these claims' posts are still in flight (`now` on the real clock), so nobody takes them for
     claims left by a run that stopped."""
@@ -291,10 +318,13 @@ def undelivered(session: Session, *, team_id: str, since: dt.datetime) -> list[E
     return [_entry(row) for row in rows]
 
 
-def claimed_keys(session: Session, *, kinds: Sequence[Kind], since: dt.datetime) -> dict[tuple[str, str, str], Entry]:
-    """Everything in the ledger of these kinds scheduled after a moment, by (kind, target, period key)."""
+def claimed_keys(
+    session: Session, *, kinds: Sequence[Kind], since: dt.datetime
+) -> dict[tuple[str, str, str, str], Entry]:
+    """Everything in the ledger of these kinds scheduled after a moment, by (team, kind, target, period key): two
+    workspaces can have the same channel and people ids (a Slack Connect channel), and the same keys."""
     rows = session.scalars(select(Delivery).where(Delivery.kind.in_(kinds), Delivery.scheduled_for > since))
-    return {(row.kind, row.target, row.period_key): _entry(row) for row in rows}
+    return {(row.team_id, row.kind, row.target, row.period_key): _entry(row) for row in rows}
 
 
 def release(session: Session, *, delivery_id: int) -> None:

@@ -4,6 +4,7 @@ add and flush, never commit, never call Slack, and hand out RequestCards (domain
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from domain.records import RequestCard
 from storage.models import CollabOffer, CollabRequest
+from storage.partnerships import partner_state
 
 OPEN, RESOLVED = "open", "resolved"
 
@@ -41,8 +43,11 @@ def add_request(
 
 
 def get_request(session: Session, *, team_id: str, request_id: int) -> RequestCard | None:
+    """A request, with whether it is shared with its workspace's partnership (for its message)."""
     request = _row(session, team_id, request_id)
-    return request_card(request) if request else None
+    if request is None:
+        return None
+    return replace(request_card(request), partners=partner_state(session, team_id=team_id, request_id=request_id))
 
 
 def add_offer(session: Session, *, team_id: str, request_id: int, user_id: str, now: dt.datetime) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.records import ShareCard
 from storage.models import Share
+from storage.partnerships import partner_state
 
 
 def add_share(
@@ -44,8 +46,11 @@ def add_share(
 
 
 def get_share(session: Session, *, team_id: str, share_id: int) -> ShareCard | None:
+    """A share, with whether it is shared with its workspace's partnership (for its message)."""
     share = _row(session, team_id, share_id)
-    return share_card(share) if share else None
+    if share is None:
+        return None
+    return replace(share_card(share), partners=partner_state(session, team_id=team_id, share_id=share_id))
 
 
 def update_share(

@@ -20,7 +20,7 @@ from storage.models import Concern, Meetup, Share
 from storage.roles import RoleName
 from tests.helpers import all_text, assert_safe_mrkdwn, count, requests, response_to, shares, wait_until
 from tests.helpers.agreements import summary, write_agreement
-from tests.test_limits import posted, typed
+from tests.helpers.limits import posted, typed
 
 CHANNEL = "C_PRACTICE"
 AUTHOR, REPORTER, CHAMPION, ADMIN, SOMEONE = "U_BEN", "U_DEV", "U_CHAMP", "U_ADMIN", "U_EVE"

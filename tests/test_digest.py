@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
+
 from domain.digest import (
     Attention,
     DigestInput,
@@ -21,7 +23,7 @@ from handlers.ids import Action
 from storage import requests as rs
 from storage import shares as ss
 from storage.db import make_engine, make_sessions
-from storage.digests import digest_input, unanswered_requests
+from storage.digests import digest_input, digest_inputs, unanswered_requests
 from storage.models import Highlight, Reaction
 from tests.helpers import all_text, text_objects
 
@@ -477,3 +479,37 @@ def test_a_busy_week_shows_the_top_five_of_each_part_and_counts_exactly_how_many
     assert [r.card.body for r in unanswered] == ["Request 0", "Request 2", "Request 4", "Request 6", "Request 8"]
     assert more_unanswered == 95
     assert [len(small.highlights), small.more_highlights, len(small.shares), small.more_shares] == [2, 0, 3, 0]
+
+
+def test_many_workspaces_read_together_get_what_each_gets_alone_in_the_same_five_queries(database_url):
+    engine = make_engine(database_url)
+    sessions = make_sessions(engine)
+    teams = [f"T{n:02d}" for n in range(12)]
+    with sessions.begin() as session:
+        for t, team_id in enumerate(teams):
+            for n in range(t % 4 + (8 if t == 5 else 0)):  # none to three of each; T05 nine, more than the top five
+                at = SINCE + dt.timedelta(hours=n + 1)
+                made = add_share(session, at=at, team_id=team_id, body=f"{team_id} share {n}")
+                react(session, made, *[f"U_FAN{r}" for r in range((n * 7 + t) % 4)])
+                if n % 3 == 0:
+                    highlight(session, made, f"U_LEAD{t}", at=at)
+                add_request(
+                    session, at=at - dt.timedelta(days=t), team_id=team_id, body=f"{team_id} ask {n}", offers=n % 2
+                )
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    with sessions() as session:
+        together = digest_inputs(session, team_ids=[*teams, "T_NONE"], since=SINCE, until=NOW)
+
+    assert len([sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]) == 5
+    with sessions() as session:
+        alone = {team: digest_input(session, team_id=team, since=SINCE, until=NOW) for team in [*teams, "T_NONE"]}
+    assert together == alone
+    for team_id, got in together.items():
+        items = [*got.highlights, *got.shares, *got.requests]
+        assert all(item.card.body.startswith(f"{team_id} ") for item in items)
+    busy = together["T05"]
+    assert [len(busy.highlights), busy.more_highlights, len(busy.shares), busy.more_shares] == [3, 0, 5, 1]
+    assert [len(busy.requests), busy.more_requests] == [5, 4]
+    assert together["T00"] == DigestInput(since=SINCE, until=NOW, highlights=(), shares=(), requests=())

@@ -18,7 +18,7 @@ from tests.helpers import all_text, printed, response_to, run_due, wait_until
 
 LONDON = dt.timezone(dt.timedelta(0))  # for readability only; the app uses Europe/London
 ADMIN, CHAMPION, STAFF = "U_ADMIN", "U_CHAMP", "U_STAFF"
-MONDAYS = "every Monday at 09:00 (Europe/London time). The first is on Monday 30 November at 09:00."
+MONDAYS = "every Monday at 09:00 (UK time). The first is on Monday 30 November at 09:00."
 GONE = {  # why a channel's digest could not be posted, in the words champions and the ledger get
     "channel_not_found": "I'm not a member of the channel, or it no longer exists. If it is private, type "
     "`/invite @Programme Talks` in it first",
@@ -78,8 +78,7 @@ def test_admin_subscribes_a_channel_and_is_told_when_the_first_digest_comes(sand
     )
     _, url = sandbox.sim.command("/talks", "digest", user=STAFF)
     assert response_to(sandbox.slack, url).args["text"] == (
-        "This channel gets a digest every Monday at 09:00 (Europe/London time). "
-        "The next one is on Monday 30 November at 09:00."
+        "This channel gets a digest every Monday at 09:00 (UK time). The next one is on Monday 30 November at 09:00."
     )
 
 

@@ -9,15 +9,25 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import String, func, insert, inspect, select, text
+from sqlalchemy import String, func, inspect, select, text
 
 from domain.agreements import Terms
-from handlers.ids import Action, Block, Command, View
+from handlers.ids import Action, Block, Command, Shortcut, View
 from storage import agreements as ag
+from storage import newsletters as nls
 from storage import shares as ss
-from storage.models import Agreement, AgreementParty, AuditEntry, Base, CollabRequest, QueuedJob, Share
+from storage.models import (
+    Agreement,
+    AgreementParty,
+    AuditEntry,
+    Base,
+    CollabRequest,
+    Concern,
+    HeldPost,
+    QueuedJob,
+    Share,
+)
 from storage.people import find_person_data
-from storage.workspace_data import table
 from tests.helpers import all_text, count, requests, response_to, run_due, shares, wait_until
 from tests.helpers.agreements import confirm, summary, write_agreement
 
@@ -30,7 +40,23 @@ HER_NOTE = "Snorkelpine wording for the credits"
 HER_REVIEW = "Wobblestone targets met"
 HER_CREDIT_NOTE = "Fizzlewick logo missing"
 HER_EVENT_ABOUT = "Thistlewhump evening for carers"
-HER_WORDS = ("Quokkaball", "Marmaladine", "Snorkelpine", "Wobblestone", "Fizzlewick", "Thistlewhump")
+HER_INTRO = "Jabberwonk month for our teams"  # her newsletter introduction, as a champion
+HER_HELD = "Plumbustle club: Jo Bloggs, aged 12, now attends"  # held back by the personal-data check
+HER_MESSAGE = "Gribblewort swaps cut lateness"  # a message of hers that Ben captured as a share
+HER_JOB = "Zorblax"  # words of hers in work waiting in the outbox
+LATER = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)  # when that work is due: it waits, whatever the tests do
+HER_WORDS = (
+    "Quokkaball",
+    "Marmaladine",
+    "Snorkelpine",
+    "Wobblestone",
+    "Fizzlewick",
+    "Thistlewhump",
+    "Jabberwonk",
+    "Plumbustle",
+    "Gribblewort",
+    "Zorblax",
+)
 BEN_SHARE = "Breakfast club doubled attendance"
 BEN_REQUEST = "Anyone with a minibus for a trip"
 
@@ -98,12 +124,16 @@ class Seeded:
     ben_request: CollabRequest
     agreement: int
     event_ts: str
+    her_event_ts: str
+    captured: Share  # Ben's share of her message
 
 
 def seed(sandbox, env, capsys) -> Seeded:
     """Amira everywhere: roles, shares, a request, an offer, reactions and a highlight, an agreement she is a party
     to (a change and a review of hers in it), events she posted, was invited to and answered, a digest she set up
-    and received, a Home tab visit, a concern she reported, her data sent to her, and the audit trail of all that."""
+    and received, a Home tab visit, a followed tag, words held after the personal-data check, a message of hers Ben
+    captured, a newsletter introduction, a concern she reported and one about her share, work of hers waiting in the
+    outbox, her data sent to her, and the audit trail of all that."""
     talks(sandbox, f"champion <@{AMIRA}>", user=ADMIN)
     talks(sandbox, f"leader <@{AMIRA}>", user=ADMIN)
     talks(sandbox, "digest here weekly mon 09:00", user=AMIRA)
@@ -156,28 +186,69 @@ def seed(sandbox, env, capsys) -> Seeded:
     response_to(sandbox.slack, url)
     wait_until(lambda: f"<@{AMIRA}>" in all_text(message(sandbox, event_ts)["blocks"]))
     event_by(sandbox, AMIRA, "Carers' coffee", HER_EVENT_ABOUT, [])
+    her_event_ts = latest(sandbox, CHANNEL)["ts"]
     assert sandbox.sim.event({"type": "app_home_opened", "user": AMIRA, "tab": "home", "event_ts": "1.0"}).status == 200
-    if (concerns := table("concerns")) is not None:
-        with sandbox.sessions.begin() as session:
-            session.execute(
-                insert(concerns).values(
+    talks(sandbox, "follow #send", user=AMIRA)
+    captured = capture(sandbox, HER_MESSAGE, by=BEN, author=AMIRA)
+    moment = dt.datetime(2026, 11, 27, 11, tzinfo=dt.UTC)
+    with sandbox.sessions.begin() as session:
+        nls.save_introduction(
+            session, team_id="T0001", month=dt.date(2026, 11, 1), introduction=HER_INTRO, user_id=AMIRA, now=moment
+        )
+        for kind, subject_id, author, reporter, status, decider in (
+            ("request", ben_request.id, BEN, AMIRA, "restored", ADMIN),
+            ("share", her_share.id, AMIRA, BEN, "open", None),
+        ):
+            session.add(
+                Concern(
                     team_id="T0001",
-                    kind="request",
-                    subject_id=ben_request.id,
-                    author_id=BEN,
+                    kind=kind,
+                    subject_id=subject_id,
+                    author_id=author,
                     channel_id=CHANNEL,
-                    reported_by=AMIRA,
-                    reported_at=dt.datetime(2026, 11, 27, 11, tzinfo=dt.UTC),
-                    status="restored",
-                    decided_by=ADMIN,
-                    decided_at=dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC),
+                    reported_by=reporter,
+                    reported_at=moment,
+                    status=status,
+                    decided_by=decider,
+                    decided_at=decider and moment,
                 )
             )
+        session.add(  # a share of hers the job runner will post in 2030: her id and her words, waiting
+            QueuedJob(
+                team_id="T0001",
+                name="handlers.shares.commands:post_quick_share",
+                key="later",
+                payload=json.dumps([{"user_id": AMIRA, "text": f"{HER_JOB} tips"}]),
+                state="{}",
+                status="queued",
+                attempts=0,
+                run_after=LATER,
+                created_at=moment,
+            )
+        )
     run_due("2026-11-30T09:00", capsys)  # the channel's digest, and Amira's as a champion
+    sandbox.sim.command("/share", HER_HELD, user=AMIRA)  # held for 12 hours from now (27 November)
+    wait_until(lambda: count(sandbox.sessions, HeldPost) == 1)
     talks(sandbox, "my data", user=AMIRA)
     wait_until(lambda: any(f["filename"] == "my-data.json" for f in sandbox.slack.uploaded_files()))
     settled(sandbox)
-    return Seeded(her_share, her_request, ben_share, ben_request, number, event_ts)
+    return Seeded(her_share, her_request, ben_share, ben_request, number, event_ts, her_event_ts, captured)
+
+
+def capture(sandbox, words: str, *, by: str, author: str) -> Share:
+    """`by` shares a message `author` wrote with ⋯ → Share as practice; the share, once posted."""
+    opened = len(sandbox.slack.calls_to("views.open"))
+    message = {"ts": "1764237000.000200", "text": words}
+    reply, _ = sandbox.sim.shortcut(message, Shortcut.SHARE_MESSAGE, user=by, channel=CHANNEL, author=author)
+    assert (reply.status, reply.body) == (200, "")
+    form = sandbox.slack.wait_for("views.open", count=opened + 1)[-1].args["view"]
+    typed = {
+        block["block_id"]: block["element"].get("initial_value")
+        for block in form["blocks"]
+        if block["type"] == "input" and block["element"]["type"] == "plain_text_input"
+    }
+    assert sandbox.sim.submit(form, typed | {Block.CHANNEL: CHANNEL, Block.CONSENT: True}, user=by).body == ""
+    return wait_until(lambda: next((s for s in shares(sandbox.sessions) if words in s.body and s.message_ts), None))
 
 
 def every_table(sandbox) -> list[str]:
@@ -210,8 +281,12 @@ def left_behind(sandbox, *needles: str) -> list[str]:
 
 
 def settled(sandbox) -> None:
-    """Wait until every job handed on is done (a job's payload is emptied once it is)."""
-    with_work = select(func.count()).select_from(QueuedJob).where(QueuedJob.status.in_(("queued", "running")))
+    """Wait until every job handed on is done (a job's payload is emptied once it is), but work due LATER."""
+    with_work = (
+        select(func.count())
+        .select_from(QueuedJob)
+        .where(QueuedJob.status.in_(("queued", "running")), QueuedJob.run_after < LATER)
+    )
 
     def idle() -> bool:
         with sandbox.sessions() as session:
@@ -265,12 +340,15 @@ def test_erase_me_names_what_goes_then_no_row_anywhere_holds_their_id_or_their_w
         "This erases everything Programme Talks holds about you. It can't be undone.\n\n*What goes*\n"
         "• 1 share of practice, and its message in Slack\n"
         "• 1 collaboration request, and its message in Slack\n"
+        "• 1 share or request captured from your messages\n"
         "• 1 offer of help\n"
         "• 1 reaction on a share\n"
         "• 1 highlight\n"
         "• your roles (champion and leader)\n"
         "• 1 answer to an event\n"
         "• 1 invitation to an event, and its message\n"
+        "• 1 followed tag\n"
+        "• 1 post held after the personal-data check\n"
         "• the record of 1 scheduled message sent to you\n"
         "• your Home tab visits\n"
         "• the app's direct messages to you"
@@ -280,18 +358,18 @@ def test_erase_me_names_what_goes_then_no_row_anywhere_holds_their_id_or_their_w
         "• In 1 agreement, your name becomes “a former member” and notes you wrote are removed, so partners keep a "
         "usable record.\n"
         "• 1 event you posted stays for the people going, without your name or description.\n"
-        "• 2 other records (concerns, appointments, digests) stay without your name.\n"
+        "• 4 other records (concerns, digests and newsletters) stay without your name.\n"
         "• The audit trail keeps what happened without the id, and records that an erasure happened: counts only."
     )
     assert copy == "Want a copy first? Cancel, and type `/talks my data`."
-    assert count(sandbox.sessions, Share) == 2  # nothing has gone yet
+    assert count(sandbox.sessions, Share) == 3  # nothing has gone yet
 
     assert sandbox.sim.submit(form, {}, user=AMIRA).body == ""
     said = told(sandbox, AMIRA)
     assert said == (  # rows deleted, with those depending on them (Ben's reaction on her share)
-        "✅ Done: I've erased what Programme Talks held about you: 1 share, 1 collaboration request, 1 offer, "
-        "2 reactions, 1 highlight, 2 roles, 1 event answer and 3 other records; 17 shared records kept without the "
-        "name; 7 messages deleted in Slack."
+        "✅ Done: I've erased what Programme Talks held about you: 2 shares, 1 collaboration request, 1 offer, "
+        "2 reactions, 1 highlight, 2 roles, 1 event answer and 7 other records; 19 shared records kept without the "
+        "name; 9 messages deleted in Slack."
     )
 
     settled(sandbox)
@@ -301,7 +379,7 @@ def test_erase_me_names_what_goes_then_no_row_anywhere_holds_their_id_or_their_w
         assert [r.body for r in session.scalars(select(CollabRequest))] == [BEN_REQUEST]
         parties = session.scalars(select(AgreementParty).order_by(AgreementParty.position)).all()
         assert [(p.user_id, p.organisation, p.contact) for p in parties] == [
-            (None, "a former member", "none"),
+            (None, "a former member", None),
             (BEN, None, None),
             (None, "Riverside Trust", "Sam Patel"),
         ]
@@ -309,8 +387,8 @@ def test_erase_me_names_what_goes_then_no_row_anywhere_holds_their_id_or_their_w
     [(actor, subject, details)] = erased_entries(sandbox)
     assert (actor, subject) == ("erased-person", "user:erased-person")
     assert details["scope"] == "person" and details["by"] == "themselves"
-    assert details["deleted_shares"] == 1 and details["deleted_collab_requests"] == 1
-    assert details["deleted_roles"] == 2 and details["slack_messages"] == 3
+    assert details["deleted_shares"] == 2 and details["deleted_collab_requests"] == 1
+    assert details["deleted_roles"] == 2 and details["slack_messages"] == 4  # with the share Ben captured
 
     # In Slack: her share, her request and her invitation are gone; what named her among others no longer does.
     assert message(sandbox, seeded.her_share.message_ts) is None
@@ -321,7 +399,7 @@ def test_erase_me_names_what_goes_then_no_row_anywhere_holds_their_id_or_their_w
     assert "No offers yet" in all_text(message(sandbox, seeded.ben_request.message_ts)["blocks"])
     assert f"<@{AMIRA}>" not in all_text(message(sandbox, seeded.event_ts)["blocks"])
     shown = all_text(summary(sandbox)["blocks"])
-    assert "a former member (contact: none)" in shown and f"<@{AMIRA}>" not in shown
+    assert "*a former member* will:\nBook the hall on Saturdays" in shown and f"<@{AMIRA}>" not in shown
 
 
 def test_my_data_covers_every_table_that_holds_their_id(sandbox, env, capsys):

@@ -15,12 +15,17 @@ from domain.agreements import Terms
 from domain.words import TWO_QUESTIONS
 from handlers.home.blocks import home_view
 from handlers.ids import Action, Block, Command, Shortcut, View
+from handlers.publish import reason
 from storage import agreements as ags
 from storage import ledger, roles
 from storage import meetups as ms
 from storage import requests as rs
-from storage.models import HomeVisit
-from tests.helpers import all_text, requests, shares, wait_until
+from storage import subscriptions as subs
+from storage.models import HomeVisit, Meetup, MeetupRsvp, QueuedJob
+from tests.helpers import all_text, requests, response_to, run_due, shares, wait_until
+from tests.helpers.agreements import agreement, confirm, details, opened, summary, write_agreement
+from tests.helpers.meetups import answer as answer_event
+from tests.helpers.meetups import create_event
 
 AMIRA = "U_AMIRA"
 CHANNEL, YOUTH = "C_PRACTICE", "C_YOUTH"
@@ -407,17 +412,6 @@ def test_a_new_request_shows_on_its_authors_home_tab_without_them_opening_it_aga
     assert line.endswith("|open>_ · No offers yet")
 
 
-def test_an_offer_shows_on_the_requesters_home_tab_at_once(sandbox):
-    open_home(sandbox)
-    sandbox.sim.command(Command.COLLAB, REQUEST, user=AMIRA, channel=CHANNEL)
-    wait_until(lambda: requests(sandbox.sessions) and requests(sandbox.sessions)[0].message_ts)
-    message = sandbox.slack.messages(CHANNEL)[-1]
-    sandbox.sim.click(message, Action.OFFER_HELP, user="U_BEN", channel=CHANNEL)
-    wait_until(
-        lambda: "<@U_BEN> offered to help" in " ".join(sections(published_for(sandbox, AMIRA)[-1].response["view"]))
-    )
-
-
 def test_a_full_home_tab_for_a_champion_stays_within_slacks_100_blocks():
     people = tuple(f"U{i}" for i in range(60))
     snapshot = h.HomeSnapshot(
@@ -499,3 +493,315 @@ def test_ask_for_collaboration_on_the_help_message_opens_the_request_form_for_th
         REQUEST,
         "2026-12-18",
     )
+
+
+# ---- kept fresh: published again when something on it changes, for people who have opened it -------------------
+
+BEN, CHLOE, DAN, EVE, ADMIN = "U_BEN", "U_CHLOE", "U_DAN", "U_EVE", "U_ADMIN"
+
+
+def refreshed(sandbox, user: str, count: int) -> dict:
+    """The `count`th Home tab published for someone, and none after it: one change, one refresh."""
+    home = home_of(sandbox, user, count=count)
+    seen = published_for(sandbox, user)
+    sandbox.slack.assert_no_call(
+        "views.publish", where=lambda c: c.args["user_id"] == user and not any(c is s for s in seen)
+    )
+    return home
+
+
+def never_published(sandbox, *users: str) -> None:
+    sandbox.slack.assert_no_call("views.publish", where=lambda c: c.args["user_id"] in users)
+
+
+def link_to(message: dict, channel: str) -> str:
+    """How the Home tab links to a message the app posted (the stand-in's permalinks)."""
+    return f"<https://example.slack.com/archives/{channel}/p{message['ts'].replace('.', '')}|open>"
+
+
+def record_review_button(home: dict) -> str | None:
+    """The value of the Record review button on the tab, if it has one."""
+    values = [b["accessory"]["value"] for b in home["blocks"] if (b.get("accessory") or {}).get("text")]
+    assert len(values) <= 1
+    return values[0] if values else None
+
+
+def jobs_not_done(sandbox) -> list[tuple[str, str]]:
+    with sandbox.sessions() as session:
+        return [(j.name, j.status) for j in session.scalars(select(QueuedJob)) if j.status != "done"]
+
+
+DRAFT, AGREED = "📝 draft, waiting for everyone to confirm", "✅ agreed"
+
+
+def agreement_line(status: str, review: str, link: str) -> str:
+    """How the Home tab lists the agreement the helpers write (agreement #1)."""
+    return f"*#1* Summer sports hall\n_{status} · next review {review} · {link}_"
+
+
+NO_REQUESTS = "You have no open requests. *Ask for collaboration* above when you need a partner or help."
+NO_EVENTS = "No events coming up for you. *Invite to an event* above to bring people to something you run."
+
+
+def test_an_offer_and_resolving_show_on_the_requesters_and_the_offerers_home_tabs(sandbox):
+    open_home(sandbox, AMIRA)
+    open_home(sandbox, BEN)
+    sandbox.sim.command(Command.COLLAB, REQUEST, user=AMIRA, channel=CHANNEL)
+    asked = refreshed(sandbox, AMIRA, 2)
+    message = sandbox.slack.messages(CHANNEL)[-1]
+    link = link_to(message, CHANNEL)
+    assert part(asked, "🤝 Your open requests") == [f"• {REQUEST}\n   _asked Fri 27 Nov · {link}_ · No offers yet"]
+
+    sandbox.sim.click(message, Action.OFFER_HELP, user=BEN, channel=CHANNEL)
+    offered = refreshed(sandbox, AMIRA, 3)
+    assert part(offered, "🤝 Your open requests") == [
+        f"• {REQUEST}\n   _asked Fri 27 Nov · {link}_ · 🙋 <@{BEN}> offered to help"
+    ]
+    assert part(refreshed(sandbox, BEN, 2), "🙋 Requests you offered to help with") == [
+        f"• <@{AMIRA}>: {REQUEST}\n   _open · {link}_"
+    ]
+
+    sandbox.sim.click(sandbox.slack.messages(CHANNEL)[-1], Action.RESOLVE_REQUEST, user=AMIRA, channel=CHANNEL)
+    assert part(refreshed(sandbox, AMIRA, 4), "🤝 Your open requests") == [NO_REQUESTS]
+    assert part(refreshed(sandbox, BEN, 3), "🙋 Requests you offered to help with") == [
+        f"• <@{AMIRA}>: {REQUEST}\n   _✅ resolved · {link}_"
+    ]
+
+
+def test_sharing_practice_publishes_nobodys_home_tab_as_shares_are_not_on_it(sandbox):
+    open_home(sandbox, AMIRA)
+    sandbox.sim.command(Command.SHARE, "Texting parents doubled homework club attendance", user=AMIRA, channel=CHANNEL)
+    wait_until(lambda: shares(sandbox.sessions) and shares(sandbox.sessions)[0].message_ts)
+    refreshed(sandbox, AMIRA, 1)
+
+
+def test_writing_an_agreement_shows_it_on_the_home_tab_of_each_party_who_has_opened_theirs_and_nobody_else(sandbox):
+    open_home(sandbox, AMIRA)
+    open_home(sandbox, BEN)
+    write_agreement(sandbox, step_one={Block.PARTY_USERS: [AMIRA, BEN, CHLOE]})
+    link = link_to(summary(sandbox), CHANNEL)
+    line = agreement_line(DRAFT, "Mon 7 Dec (in 10 days)", link)
+    assert part(refreshed(sandbox, AMIRA, 2), "📝 Your agreements") == [line]
+    assert part(refreshed(sandbox, BEN, 2), "📝 Your agreements") == [line]
+    never_published(sandbox, CHLOE)
+    assert visits(sandbox) == [(AMIRA, 1), (BEN, 1)]  # a refresh is not a visit
+
+
+def test_confirming_and_changing_an_agreement_show_its_status_on_the_parties_home_tabs(sandbox):
+    open_home(sandbox, AMIRA)
+    open_home(sandbox, BEN)
+    write_agreement(sandbox)
+    link = link_to(summary(sandbox), CHANNEL)
+    draft = agreement_line(DRAFT, "Mon 7 Dec (in 10 days)", link)
+    for person in (AMIRA, BEN):
+        assert part(refreshed(sandbox, person, 2), "📝 Your agreements") == [draft]
+
+    assert confirm(sandbox, BEN) == "✅ Thank you. Everyone has confirmed, so agreement #1 is agreed."
+    agreed = agreement_line(AGREED, "Mon 7 Dec (in 10 days)", link)
+    for person in (AMIRA, BEN):
+        assert part(refreshed(sandbox, person, 3), "📝 Your agreements") == [agreed]
+
+    sandbox.sim.click(summary(sandbox), Action.PROPOSE_CHANGE, user=BEN, channel=CHANNEL)
+    changed = details(3, **{Block.CHANGE_NOTE: "The hall is free from the 14th", Block.FIRST_REVIEW: "2026-12-14"})
+    assert sandbox.sim.submit(opened(sandbox, View.AGREEMENT_CHANGE), changed, user=BEN).body == ""
+    again = agreement_line(DRAFT, "Mon 14 Dec (in 17 days)", link)
+    for person in (AMIRA, BEN):
+        assert part(refreshed(sandbox, person, 4), "📝 Your agreements") == [again]
+
+
+def test_a_review_recorded_from_the_home_tab_moves_the_next_review_on_every_partys_tab(sandbox, clock):
+    open_home(sandbox, AMIRA)
+    open_home(sandbox, BEN)
+    write_agreement(sandbox)
+    confirm(sandbox, BEN)
+    link = link_to(summary(sandbox), CHANNEL)
+    for person in (AMIRA, BEN):
+        refreshed(sandbox, person, 3)
+    clock.set(dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC))  # the review's day
+    amiras = open_home(sandbox, AMIRA)
+    bens = open_home(sandbox, BEN)
+    assert record_review_button(bens) == "1:2026-12-07"
+
+    assert click_on_home(sandbox, bens, Action.RECORD_REVIEW, user=BEN).body == ""
+    form = opened(sandbox, View.AGREEMENT_REVIEW)
+    [next_review] = [b["element"] for b in form["blocks"] if b.get("block_id") == Block.NEXT_REVIEW]
+    assert next_review["initial_date"] == "2027-01-04"  # a cadence on, as suggested
+    answers = {Block.OUTCOME: "on_track", Block.ACHIEVED: "Twelve Saturday sessions", Block.CREDITED: "yes"}
+    assert sandbox.sim.submit(form, answers | {Block.NEXT_REVIEW: "2027-01-04"}, user=BEN).body == ""
+    moved = agreement_line(AGREED, "Mon 4 Jan 2027 (in 28 days)", link)
+    for person in (AMIRA, BEN):
+        home = refreshed(sandbox, person, 5)
+        assert part(home, "📝 Your agreements") == [moved]
+        assert record_review_button(home) is None
+
+    # Amira's tab from before still showed the button: pressing it says so, and brings her tab up to date.
+    assert click_on_home(sandbox, amiras, Action.RECORD_REVIEW, user=AMIRA).body == ""
+    notice = sandbox.slack.wait_for("views.open", where=lambda c: c.args["view"]["title"]["text"] == "Record review")
+    assert sections(notice[-1].args["view"]) == [
+        f"<@{BEN}> already recorded the review due Mon 7 Dec. The next one is on Monday 4 January 2027."
+    ]
+    assert part(refreshed(sandbox, AMIRA, 6), "📝 Your agreements") == [moved]
+
+
+def test_a_review_coming_due_puts_record_review_on_the_home_tab_of_parties_who_have_opened_it(
+    sandbox, env, capsys, clock
+):
+    open_home(sandbox, AMIRA)
+    write_agreement(sandbox)
+    confirm(sandbox, BEN)
+    assert record_review_button(refreshed(sandbox, AMIRA, 3)) is None  # ten days away
+    clock.set(dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC))
+    run_due("2026-12-04T09:00", capsys)  # the first nudge, three days before
+    home = refreshed(sandbox, AMIRA, 4)
+    link = link_to(summary(sandbox), CHANNEL)
+    assert part(home, "📝 Your agreements") == [agreement_line(AGREED, "Mon 7 Dec (in 3 days)", link)]
+    assert record_review_button(home) == "1:2026-12-07"
+    never_published(sandbox, BEN)
+
+
+def test_an_event_shows_on_the_home_tab_of_each_person_invited_who_has_opened_theirs(sandbox):
+    open_home(sandbox, BEN)
+    create_event(sandbox, **{Block.INVITE_PEOPLE: [BEN, CHLOE]})
+    event = sandbox.slack.messages(CHANNEL)[-1]
+    assert part(refreshed(sandbox, BEN, 2), "📅 Your upcoming events") == [
+        "• *Youth forum open evening*\n"
+        f"   _Thu 3 Dec at 16:00 · Riverside Hall · you're invited · {link_to(event, CHANNEL)}_"
+    ]
+    never_published(sandbox, AMIRA, CHLOE)
+
+
+def test_going_interested_and_taking_it_back_show_on_the_home_tab_of_whoever_answers(sandbox):
+    open_home(sandbox, DAN)
+    create_event(sandbox)
+    link = link_to(sandbox.slack.messages(CHANNEL)[-1], CHANNEL)
+    shown = f"• *Youth forum open evening*\n   _Thu 3 Dec at 16:00 · Riverside Hall · you're {{}} · {link}_"
+    answer_event(sandbox, CHANNEL, Action.MEETUP_GOING, DAN)
+    assert part(refreshed(sandbox, DAN, 2), "📅 Your upcoming events") == [shown.format("going")]
+    answer_event(sandbox, CHANNEL, Action.MEETUP_INTERESTED, DAN)
+    assert part(refreshed(sandbox, DAN, 3), "📅 Your upcoming events") == [shown.format("interested")]
+    answer_event(sandbox, CHANNEL, Action.MEETUP_INTERESTED, DAN)  # pressed again: taken back
+    assert part(refreshed(sandbox, DAN, 4), "📅 Your upcoming events") == [NO_EVENTS]
+    never_published(sandbox, AMIRA)
+
+
+def test_someone_made_a_champion_sees_what_needs_attention_until_they_stand_down(sandbox):
+    sandbox.slack.add_user(ADMIN, is_admin=True)
+    open_home(sandbox, AMIRA)
+    sandbox.sim.command(Command.TALKS, f"champion <@{AMIRA}> <@{BEN}>", user=ADMIN, channel=CHANNEL)
+    champion = refreshed(sandbox, AMIRA, 2)
+    assert part(champion, "🔔 Needs attention") == ["Nothing needs attention right now. 🎉"]
+    assert part(champion, "📊 The last 4 weeks") == [
+        "*0* shares | *0* requests | *0* offers of help | *0* requests resolved | *0* highlights | "
+        "*0* agreements written | *0* events held"
+    ]
+    sandbox.sim.command(Command.TALKS, f"champion remove <@{AMIRA}>", user=ADMIN, channel=CHANNEL)
+    stood_down = refreshed(sandbox, AMIRA, 3)
+    assert "🔔 Needs attention" not in sections(stood_down) and "📊 The last 4 weeks" not in sections(stood_down)
+    never_published(sandbox, BEN)
+
+
+def test_a_reported_request_leaves_its_authors_home_tab_and_comes_back_when_restored(sandbox):
+    sandbox.slack.add_user(ADMIN, is_admin=True)
+    open_home(sandbox, AMIRA)
+    sandbox.sim.command(Command.COLLAB, REQUEST, user=AMIRA, channel=CHANNEL)
+    [line] = part(refreshed(sandbox, AMIRA, 2), "🤝 Your open requests")
+    message = sandbox.slack.messages(CHANNEL)[-1]
+    sandbox.sim.click(message, Action.REPORT_CONCERN, user=EVE, channel=CHANNEL, option="report")
+    assert part(refreshed(sandbox, AMIRA, 3), "🤝 Your open requests") == [NO_REQUESTS]
+    decide(sandbox, ADMIN, Action.RESTORE_REPORTED)
+    assert part(refreshed(sandbox, AMIRA, 4), "🤝 Your open requests") == [line]
+
+
+def test_a_reported_event_leaves_the_home_tabs_of_people_invited_and_going_and_stays_off_once_deleted(sandbox):
+    sandbox.slack.add_user(ADMIN, is_admin=True)
+    open_home(sandbox, BEN)
+    open_home(sandbox, DAN)
+    create_event(sandbox, **{Block.INVITE_PEOPLE: [BEN]})
+    [invited] = part(refreshed(sandbox, BEN, 2), "📅 Your upcoming events")
+    answer_event(sandbox, CHANNEL, Action.MEETUP_GOING, DAN)
+    [going] = part(refreshed(sandbox, DAN, 2), "📅 Your upcoming events")
+    assert (invited.count("you're invited"), going.count("you're going")) == (1, 1)
+    sandbox.sim.click(
+        sandbox.slack.messages(CHANNEL)[-1], Action.REPORT_CONCERN, user=EVE, channel=CHANNEL, option="report"
+    )
+    for person in (BEN, DAN):
+        assert part(refreshed(sandbox, person, 3), "📅 Your upcoming events") == [NO_EVENTS]
+    decide(sandbox, ADMIN, Action.DELETE_REPORTED)
+    for person in (BEN, DAN):
+        assert part(refreshed(sandbox, person, 4), "📅 Your upcoming events") == [NO_EVENTS]
+    with sandbox.sessions() as session:
+        assert session.scalars(select(Meetup)).all() == []
+
+
+def decide(sandbox, user: str, action: str) -> None:
+    """Press Restore or Delete in the direct message telling a champion or admin of a concern; wait for the answer."""
+    notice = wait_until(
+        lambda: next((m for m in sandbox.slack.messages(user) if "concern was reported" in m.get("text", "")), None)
+    )
+    _, url = sandbox.sim.click(notice, action, user=user, channel="D" + user)
+    response_to(sandbox.slack, url)
+
+
+def test_a_champion_sees_a_digest_the_app_paused_however_long_ago_until_it_is_started_again(sandbox):
+    paused_at = NOW - dt.timedelta(days=20)
+    why = reason("channel_not_found")
+    with sandbox.sessions.begin() as session:
+        roles.add_role(
+            session, team_id="T0001", user_id=AMIRA, role=roles.RoleName.CHAMPION, appointed_by="U_X", now=paused_at
+        )
+        subs.save_subscription(
+            session, team_id="T0001", channel_id="C_OLD", schedule="weekly mon 09:00", user_id=AMIRA, now=paused_at
+        )
+        subs.pause_subscription(session, team_id="T0001", channel_id="C_OLD", reason=why, now=paused_at)
+        subs.save_subscription(
+            session, team_id="T0001", channel_id=YOUTH, schedule="daily 08:30", user_id=AMIRA, now=paused_at
+        )
+        subs.pause_subscription(session, team_id="T0001", channel_id=YOUTH, reason=None, now=paused_at)  # "off"
+    assert part(open_home(sandbox), "🔔 Needs attention") == [
+        "*Channels whose digest was not delivered*\n"
+        f"• <#C_OLD>: paused since Sat 7 Nov: {why}. "
+        "To start it again, type `/talks digest here weekly mon 09:00` in it"
+    ]
+    with sandbox.sessions.begin() as session:
+        subs.save_subscription(
+            session, team_id="T0001", channel_id="C_OLD", schedule="weekly mon 09:00", user_id=AMIRA, now=NOW
+        )
+    assert part(open_home(sandbox), "🔔 Needs attention") == ["Nothing needs attention right now. 🎉"]
+
+
+# ---- a tab Slack won't take -------------------------------------------------------------------------------------
+
+
+def test_a_home_tab_slack_refuses_is_logged_and_the_answer_to_an_event_still_counts_everywhere(sandbox, caplog):
+    open_home(sandbox, DAN)
+    create_event(sandbox)
+    sandbox.slack.fail("views.publish", status=500, times=4, where=lambda args: args.get("user_id") == DAN)
+    note = answer_event(sandbox, CHANNEL, Action.MEETUP_GOING, DAN)
+    assert note.startswith("✅ You're going: *Youth forum open evening*, Thursday 3 December 2026 at 16:00.")
+    wait_until(lambda: f"<@{DAN}>" in all_text(sandbox.slack.messages(CHANNEL)[-1]["blocks"]))
+    sandbox.slack.wait_for("views.publish", count=5, where=lambda c: c.args["user_id"] == DAN, timeout=15)
+    wait_until(lambda: not jobs_not_done(sandbox))  # the job finished: not failed, nor waiting to be tried again
+    with sandbox.sessions() as session:
+        assert [(r.user_id, r.answer) for r in session.scalars(select(MeetupRsvp))] == [(DAN, "going")]
+    assert f"could not publish the Home tab of {DAN}" in caplog.text
+
+
+def test_a_home_tab_slack_refuses_does_not_stop_an_agreement_being_agreed_or_the_other_partys_tab(sandbox, caplog):
+    open_home(sandbox, AMIRA)
+    open_home(sandbox, BEN)
+    write_agreement(sandbox)
+    for person in (AMIRA, BEN):
+        refreshed(sandbox, person, 2)
+    sandbox.slack.fail("views.publish", error="user_not_found", where=lambda args: args.get("user_id") == AMIRA)
+    assert confirm(sandbox, BEN) == "✅ Thank you. Everyone has confirmed, so agreement #1 is agreed."
+    [line] = part(refreshed(sandbox, BEN, 3), "📝 Your agreements")
+    assert line.startswith("*#1* Summer sports hall\n_✅ agreed · ")
+    refused = home_of_call(sandbox, AMIRA, 3)
+    assert refused.response == {"ok": False, "error": "user_not_found"}
+    wait_until(lambda: not jobs_not_done(sandbox))
+    assert agreement(sandbox, 1).status == "agreed"
+    assert f"could not publish the Home tab of {AMIRA}: " in caplog.text
+
+
+def home_of_call(sandbox, user: str, count: int):
+    return sandbox.slack.wait_for("views.publish", count=count, where=lambda c: c.args["user_id"] == user)[count - 1]

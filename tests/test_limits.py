@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import pytest
-from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 import handlers.agreements.messages as am
@@ -28,7 +26,7 @@ from domain import meetups as mt
 from domain import text as t
 from domain.digest import Attention, DigestInput, DigestRequest, DigestShare, ExtraSection, Undelivered, compose
 from domain.records import RequestCard, ShareCard
-from handlers.blocks import MESSAGE_TEXT_CHARS, SHORTENED, text_size
+from handlers.blocks import MESSAGE_TEXT_CHARS, SHORTENED
 from handlers.digests.blocks import digest_blocks, digest_text
 from handlers.help import help_blocks, usage_text
 from handlers.ids import Block as B
@@ -36,39 +34,12 @@ from handlers.ids import View as V
 from handlers.talks.blocks import search_results
 from storage.models import Share
 from tests.helpers import count, shares, wait_until
+from tests.helpers.limits import posted, sent, typed
 
 TZ = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
-# Slack refuses a message whose blocks hold more text than this (msg_blocks_too_long, undocumented: measured
-# at 12,000 to 13,300 characters in slackapi/bolt-js issues 2509 and 2867).
-SLACK_MESSAGE_TEXT = 12_000
 KINDS = ("ampersands", "angles", "mixed")
-
-
-def typed(kind: str, size: int) -> str:
-    """`size` characters of what someone might type: all "&", all "<" and ">", or words mixed with them."""
-    if kind == "ampersands":
-        return "&" * size
-    if kind == "angles":
-        return ("<>" * size)[:size]
-    words = "parents & carers, Q&A <3 with a >50% turnout & more "
-    text = (words * (size // len(words) + 1))[:size]
-    return text[:-1] + "." if text[-1] == " " else text
-
-
-def sent(blocks: Sequence[Block], *, most: int = MESSAGE_BLOCKS) -> list[dict]:
-    """The blocks as Slack receives them: slack_sdk validates them, then the stand-in checks Slack's rules."""
-    dicts = [block.to_dict() for block in blocks]
-    assert blocks_problem(dicts, most) is None, blocks_problem(dicts, most)
-    return dicts
-
-
-def posted(blocks: Sequence[Block]) -> list[dict]:
-    """A message posted to a channel: also within the text Slack takes in one message."""
-    dicts = sent(blocks)
-    assert text_size(blocks) <= SLACK_MESSAGE_TEXT
-    return dicts
 
 
 def opened(view: View) -> dict:

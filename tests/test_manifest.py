@@ -134,6 +134,15 @@ PROVEN_BY: dict[Command | Action | View | SlackEvent | Shortcut, str | tuple[str
     Shortcut.ASK_FROM_MESSAGE: (
         "test_capture.py::test_ask_for_collaboration_opens_the_request_form_with_the_messages_words"
     ),
+    # The two questions before team meetings (handlers.prompts)
+    Action.CAPTURE_REPLIES: (
+        "test_prompts.py::test_capture_replies_asks_each_person_who_replied_skips_bots_and_asks_nobody_twice"
+    ),
+    Action.SHARE_REPLY: (
+        "test_prompts.py::test_share_it_posts_the_reply_as_its_authors_share_in_the_prompts_channel_once",
+        "test_prompts.py::test_a_reply_naming_a_child_opens_the_form_with_what_was_found_and_nothing_is_saved",
+    ),
+    Action.DECLINE_REPLY: "test_prompts.py::test_no_thanks_shares_nothing_and_only_the_replys_author_can_answer",
     # The newsletter (handlers.newsletter)
     Action.NEWSLETTER_EDIT_INTRO: (
         "test_newsletter_flow.py::test_the_introduction_is_kept_shown_in_the_draft_and_refused_with_personal_data"
@@ -154,6 +163,30 @@ PROVEN_BY: dict[Command | Action | View | SlackEvent | Shortcut, str | tuple[str
     View.NEWSLETTER_PUBLISH: (
         "test_newsletter_flow.py::test_publishing_posts_every_item_within_slacks_limits_with_charts_and_a_canvas",
         "test_newsletter_flow.py::test_staff_can_neither_draft_nor_publish_and_nothing_changes",
+    ),
+    # A workspace's calendar (handlers.calendar)
+    View.CALENDAR_IMPORT: (
+        "test_calendar.py::test_an_ics_calendar_of_term_dates_becomes_closed_days_and_is_removed_by_its_name",
+        "test_calendar.py::test_a_file_that_is_not_a_calendar_is_answered_kindly_and_nothing_changes",
+    ),
+    # Partnerships (handlers.partnerships)
+    Action.PARTNERS_SHARE: "test_partnerships.py::test_the_button_on_a_posted_share_shares_it_for_its_author_alone",
+    Action.PARTNERS_WITHDRAW: (
+        "test_partnerships_reach.py::test_withdrawing_takes_it_out_of_partners_digests_and_search_at_once",
+        "test_partnerships_reach.py::test_nobody_else_may_withdraw_and_nothing_changes",
+    ),
+    Action.PARTNER_OFFER: (
+        "test_partnerships_reach.py::test_i_can_help_tells_the_requester_in_their_own_workspace_who_offered_and_from_where"
+    ),
+    Action.PARTNER_REPLY: (
+        "test_partnerships_reach.py::test_reply_notes_pass_between_organisations_each_in_the_others_own_workspace"
+    ),
+    View.PARTNERS_SHARE: "test_partnerships.py::test_the_button_on_a_posted_share_shares_it_for_its_author_alone",
+    View.PARTNER_OFFER: (
+        "test_partnerships_reach.py::test_i_can_help_tells_the_requester_in_their_own_workspace_who_offered_and_from_where"
+    ),
+    View.PARTNER_REPLY: (
+        "test_partnerships_reach.py::test_reply_notes_pass_between_organisations_each_in_the_others_own_workspace"
     ),
 }
 

@@ -13,17 +13,10 @@ from handlers.ids import Action, Block, Command
 from storage import meetups as ms
 from storage.models import Meetup, MeetupPost, MeetupRsvp
 from tests.helpers import all_text, assert_safe_mrkdwn, count, response_to, run_due, wait_until
+from tests.helpers.meetups import FORM, answer, create_event, latest, open_form, submit
 
 CHANNEL, OTHER_CHANNEL = "C_PRACTICE", "C_YOUTH"
 AMIRA, BEN, CHLOE, DAN = "U_AMIRA", "U_BEN", "U_CHLOE", "U_DAN"
-FORM = {
-    Block.MEETUP_TITLE: "Youth forum open evening",
-    Block.MEETUP_DATE: "2026-12-03",
-    Block.MEETUP_TIME: "16:00",
-    Block.PLACE: "Riverside Hall",
-    Block.ABOUT: "Young people show their projects & partners find out how to get involved",
-    Block.CHANNEL: CHANNEL,
-}
 
 
 WHEN = "Thursday 3 December 2026 at 16:00"
@@ -50,36 +43,6 @@ def going_note(when: str = WHEN, *, reminder: bool = True) -> str:
         f"✅ You're going: *Youth forum open evening*, {when}. {after} "
         "Changed your mind? Press *Going* again to take it back."
     )
-
-
-def open_form(sandbox, text: str = "", user: str = AMIRA) -> dict:
-    opened = len(sandbox.slack.calls_to("views.open"))
-    sandbox.sim.command(Command.EVENT, text, user=user, channel=CHANNEL)
-    return sandbox.slack.wait_for("views.open", count=opened + 1)[-1].args["view"]
-
-
-def submit(sandbox, values: dict, user: str = AMIRA):
-    return sandbox.sim.submit(open_form(sandbox, user=user), values, user=user)
-
-
-def create_event(sandbox, **changes) -> int:
-    """Fill in and submit the form; return the event's id once every copy is posted and its maker told."""
-    told = len(sandbox.slack.calls_to("chat.postEphemeral"))
-    reply = submit(sandbox, {**FORM, **changes})
-    assert reply.status == 200 and reply.body == "", reply.body
-    sandbox.slack.wait_for("chat.postEphemeral", count=told + 1)
-    with sandbox.sessions() as session:
-        return session.scalars(select(Meetup.id).order_by(Meetup.id.desc())).first()
-
-
-def latest(sandbox, channel: str) -> dict:
-    return sandbox.slack.messages(channel)[-1]
-
-
-def answer(sandbox, channel: str, action: Action, user: str) -> str:
-    """Press a button on the latest message in a channel (or someone's direct messages); what they are told."""
-    _, url = sandbox.sim.click(latest(sandbox, channel), action, user=user, channel=channel)
-    return response_to(sandbox.slack, url).args["text"]
 
 
 def shown_everywhere(sandbox, channels: list[str], *expected: str) -> None:
@@ -152,7 +115,7 @@ def test_event_command_help_explains_and_text_after_it_fills_in_the_title(sandbo
         "Press *Going* or *Interested*. Changed your mind? Press the other one, or press yours again to take it "
         "back. Everyone sees how many are going and interested.\n"
         "People going get a reminder at 9am the day before.\n\n"
-        "Dates and times are London time. `/event help` shows this message."
+        "Dates and times are UK time. `/event help` shows this message."
     )
     view = open_form(sandbox, "Youth forum open evening")
     title = next(b for b in view["blocks"] if b["block_id"] == Block.MEETUP_TITLE)

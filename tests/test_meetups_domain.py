@@ -241,7 +241,7 @@ def test_the_form_has_every_field_in_the_workspace_zone():
     assert kinds[Block.INVITE_PEOPLE] == "multi_users_select"
     assert kinds[Block.INVITE_CHANNELS] == "multi_conversations_select"
     time = next(block for block in view["blocks"] if block["block_id"] == Block.MEETUP_TIME)
-    assert time["hint"]["text"] == "London time." and time["element"]["timezone"] == "Europe/London"
+    assert time["hint"]["text"] == "UK time." and time["element"]["timezone"] == "Europe/London"
 
 
 def test_what_people_are_told_after_answering_is_kind_and_says_how_to_undo():

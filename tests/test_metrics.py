@@ -22,7 +22,7 @@ from storage import jobs, leases, ledger
 from storage.db import alembic_config, make_engine
 from storage.ledger import Kind, Status
 from tests.helpers import run_due, wait_until
-from tests.test_requests import FORM, VIEW_WITHOUT_TYPE, interaction, send
+from tests.helpers.raw_requests import FORM, VIEW_WITHOUT_TYPE, interaction, send
 
 UNREACHABLE_DATABASE = "postgresql://postgres@127.0.0.1:9/nowhere"
 ADMIN = "U_ADMIN"
@@ -135,7 +135,8 @@ def test_slack_calls_are_counted_by_method_and_error_each_429_too(sandbox, count
 
 def test_the_delivery_pipelines_own_client_is_counted_with_its_429s(sandbox, env, counting, capsys):
     sandbox.slack.add_user(ADMIN, is_admin=True)
-    sandbox.sim.command("/talks", "digest here weekly mon 09:00", user=ADMIN)
+    _, url = sandbox.sim.command("/talks", "digest here weekly mon 09:00", user=ADMIN)
+    wait_until(lambda: any(c.args.get("url") == url for c in sandbox.slack.calls_to("response_url")))  # subscribed
     # The pipeline's client hands a 429 back instead of sleeping (bot/delivery/fanout.py) and waits on a timer.
     sandbox.slack.fail("chat.postMessage", status=429, retry_after=1, where=lambda args: "blocks" in args)
     assert "posted digest to C_PRACTICE" in run_due("2026-11-30T09:00", capsys)

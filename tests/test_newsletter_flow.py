@@ -443,7 +443,7 @@ def test_a_scheduled_newsletter_is_drafted_for_each_champion_and_never_published
     november(sandbox, clock)
     clock.set(at(11, 30))
     assert command(sandbox, CHLOE, "/talks", "newsletter schedule here monthly first-monday 09:00") == (
-        "✅ Done: the newsletter will be drafted on the first Monday of every month at 09:00 (Europe/London time) "
+        "✅ Done: the newsletter will be drafted on the first Monday of every month at 09:00 (UK time) "
         "and sent to the champions to review. The next is on Monday 7 December, for November 2026. Nothing is "
         "published until one of them presses *Publish*."
     )
@@ -521,7 +521,7 @@ def test_the_schedule_is_shown_and_stopped(sandbox, clock):
     )
     command(sandbox, CHLOE, "/talks", "newsletter schedule here monthly last-friday 16:00")
     assert command(sandbox, STAFF, "/talks", "newsletter schedule") == (
-        "The newsletter is drafted on the last Friday of every month at 16:00 (Europe/London time) and sent to the "
+        "The newsletter is drafted on the last Friday of every month at 16:00 (UK time) and sent to the "
         "champions to review. The next is on Friday 27 November, for November 2026."
     )
     assert command(sandbox, CHLOE, "/talks", "newsletter schedule off") == (

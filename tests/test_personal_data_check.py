@@ -23,7 +23,7 @@ from storage.models import Agreement, CollabRequest, HeldPost, Meetup, Share
 from tests.helpers import all_text, assert_safe_mrkdwn, count, response_to, shares, wait_until
 from tests.helpers.agreements import AMIRA, first_step
 from tests.helpers.agreements import details as agreement_details
-from tests.test_limits import posted, sent, typed
+from tests.helpers.limits import posted, sent, typed
 
 CHANNEL, ADMIN, STAFF = "C_PRACTICE", "U_ADMIN", "U_BEN"
 JO = "Jo Bloggs, aged 12, in care at 14 Elm Road, now attends"
@@ -231,7 +231,7 @@ def test_a_clean_share_and_an_organisations_own_address_and_switchboard_post_at_
     posts = sandbox.slack.wait_for("chat.postMessage", count=2)
     assert sorted(all_text(p.args["blocks"]).splitlines()[1] for p in posts) == [
         "Referrals to info@riversidetrust.org.uk or our switchboard 0113 496 0000",
-        "Texting parents the night before doubled homework club attendance #attendance",
+        "Texting parents the night before doubled homework club attendance",  # its tag is shown below it
     ]
     assert held(sandbox) == [] and audit_trail(sandbox) == []
 

@@ -249,7 +249,8 @@ def test_a_direct_message_that_cannot_be_sent_is_reported_to_the_appointer(sandb
 
 def test_roles_belong_to_one_workspace(sandbox):
     talks(sandbox, f"champion <@{CHLOE}>", user=ADMIN)
-    sandbox.sim.team_id = "T_OTHER"
+    sandbox.sim.team_id = "T_OTHER"  # the same people, as members of another workspace (Slack's users.info says so)
+    sandbox.slack.state.team_id = "T_OTHER"
     assert talks(sandbox, "champions", user=STAFF) == (
         "There are no champions yet. Workspace owners and admins can appoint one with `/talks champion @name`."
     )

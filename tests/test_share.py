@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import time
 
+from domain.records import ShareCard
 from handlers.ids import Action, Block, View
+from handlers.shares.blocks import words_shown
 from storage.models import Share
 from tests.helpers import all_text, assert_safe_mrkdwn, count, response_to, shares, wait_until
 
@@ -27,8 +29,8 @@ def test_quick_share_is_acknowledged_stored_and_posted_with_tags_and_link(sandbo
         "Texting parents the night before doubled homework club attendance #Attendance #parents "
         "https://example.org/homework-club"
     )
-    assert all_text(post.args["blocks"]) == (
-        f"💡 Practice share\n{typed}\n"
+    assert all_text(post.args["blocks"]) == (  # the tags and link it ends with are shown once, below its words
+        "💡 Practice share\nTexting parents the night before doubled homework club attendance\n"
         "🔗 <https://example.org/homework-club>\n"
         "Shared by <@U_AMIRA> · #attendance #parents"
     )
@@ -42,6 +44,20 @@ def test_quick_share_is_acknowledged_stored_and_posted_with_tags_and_link(sandbo
     assert share.link == "https://example.org/homework-club"
     assert share.message_ts == post.response["ts"]
     assert share.permalink == f"https://example.slack.com/archives/{CHANNEL}/p{post.response['ts'].replace('.', '')}"
+
+
+def test_a_one_line_share_shows_the_tags_and_link_it_ends_with_once_and_keeps_the_others():
+    def shown(body: str, *, tags: tuple[str, ...] = (), link: str | None = None, title: str | None = None) -> str:
+        return words_shown(ShareCard(id=1, author_id="U_AMIRA", body=body, tags=tags, link=link, title=title))
+
+    assert shown(
+        "Walking bus #Attendance #parents https://x.org/a", tags=("attendance", "parents"), link="https://x.org/a"
+    ) == ("Walking bus")
+    assert shown("A #send pilot with parents #send", tags=("send",)) == "A #send pilot with parents"
+    assert shown("See https://x.org/b #send", tags=("send",), link="https://x.org/a") == "See https://x.org/b"
+    assert shown("Ends with #send.", tags=("send",)) == "Ends with #send."
+    assert shown("#send", tags=("send",)) == "#send"
+    assert shown("Kept whole #send", tags=("send",), title="From the form") == "Kept whole #send"
 
 
 def test_share_text_cannot_ping_a_channel_mention_anyone_or_forge_a_link(sandbox):

@@ -16,7 +16,7 @@ def terminal(mrkdwn: str, color: bool = True) -> str:
 
 
 def render(*blocks: dict, color: bool = False) -> str:
-    return render_blocks(list(blocks), users=USERS, channels=CHANNELS, color=color)
+    return "\n".join(render_blocks(list(blocks), users=USERS, channels=CHANNELS, color=color))
 
 
 def mrkdwn(text: str) -> dict:
@@ -229,8 +229,47 @@ def test_nested_styles_close_in_order() -> None:
 
 
 def test_without_colour_the_terminal_reads_like_plain_words() -> None:
-    text = "*Hi* <@U1>, _see_ <https://x.org|the guide> &amp; `code`\n&gt; quoted"
-    assert terminal(text, color=False) == plain(text) == "Hi @Jo Smith, see the guide (https://x.org) & code\nquoted"
+    text = "*Hi* <@U1>, _see_ <https://x.org|the guide> &amp; `code`"
+    assert terminal(text, color=False) == plain(text) == "Hi @Jo Smith, see the guide (https://x.org) & code"
+
+
+def test_a_quote_is_drawn_behind_a_bar_in_a_terminal() -> None:
+    text = "Amira wrote:\n&gt; Children first, *always*.\n&gt;\n&gt; Second paragraph\nMy reply &gt; theirs"
+    assert terminal(text, color=False) == (
+        "Amira wrote:\n▎ Children first, always.\n▎\n▎ Second paragraph\nMy reply > theirs"
+    )
+    assert terminal("Before\n&gt;&gt;&gt; All of\nthe rest", color=False) == "Before\n▎ All of\n▎ the rest"
+    assert terminal("&gt; *Key*", color=True) == f"▎ {BOLD}Key{UNBOLD}"
+
+
+def test_list_items_are_indented_in_a_terminal_and_kept_as_typed_in_plain_words() -> None:
+    text = "Two questions:\n• What can we share?\n- a dash\n* a star\n1. first\n12) twelfth\n•not an item"
+    assert terminal(text, color=False) == (
+        "Two questions:\n  • What can we share?\n  - a dash\n  * a star\n  1. first\n  12) twelfth\n•not an item"
+    )
+    assert plain(text) == text
+    assert terminal("&gt; • quoted item", color=False) == "▎   • quoted item"
+
+
+def test_code_is_not_read_as_a_quote_or_a_list_in_a_terminal() -> None:
+    assert terminal("```\n&gt; not a quote\n- not an item\n```", color=False) == "> not a quote\n- not an item"
+
+
+def test_common_emoji_are_drawn_in_a_terminal_and_others_stay_as_typed() -> None:
+    text = "Well done :tada: :clap::+1: :star: :custom-team-logo: at 10:30:45 `:tada:`"
+    assert terminal(text, color=False) == "Well done 🎉 👏👍 ⭐ :custom-team-logo: at 10:30:45 :tada:"
+    assert plain(text) == "Well done :tada: :clap::+1: :star: :custom-team-logo: at 10:30:45 :tada:"
+
+
+def test_a_link_to_a_slack_message_shows_only_its_words_in_a_terminal() -> None:
+    permalink = "https://example.slack.com/archives/C_PRACTICE/p1795984207714015"
+    text = f"_Shared by <@U1> · 27 Nov · <{permalink}|open>_ and <https://x.org/guide|the guide>"
+    assert terminal(text, color=False) == "Shared by @Jo Smith · 27 Nov · open and the guide (https://x.org/guide)"
+    assert plain(text) == f"Shared by @Jo Smith · 27 Nov · open ({permalink}) and the guide (https://x.org/guide)"
+    assert terminal(f"<{permalink}>", color=False) == permalink  # no words to show instead
+    assert terminal("<https://slack.com/archives/x|about> <https://x.slack.com/help|help>", color=False) == (
+        "about (https://slack.com/archives/x) help (https://x.slack.com/help)"
+    )
 
 
 def test_terminal_links_mentions_and_entities_read_as_words() -> None:
@@ -322,6 +361,12 @@ def test_an_input_is_its_label_and_a_blank() -> None:
     assert render(optional) == "Title (optional): ____\n   Keep it short"
     filled = {**title, "element": {"type": "plain_text_input", "initial_value": "Peer mentors"}}
     assert render(filled) == "Title: Peer mentors"
+    lines = {**title, "element": {"type": "plain_text_input", "initial_value": "Year 9 mentors\n\nmet Year 7s"}}
+    assert render(lines) == "Title: Year 9 mentors\n\n       met Year 7s"
+    here = {"type": "input", "label": plain_text("Post in"), "element": {"type": "conversations_select"}}
+    assert render(here) == "Post in: ____"
+    here["element"]["default_to_current_conversation"] = True
+    assert render(here) == "Post in: this channel"
     chosen = {
         "type": "input",
         "label": plain_text("Tags"),
@@ -349,14 +394,19 @@ def test_a_message_renders_block_by_block() -> None:
         {"type": "divider"},
         {"type": "actions", "elements": [button("Offer help"), button("Save")]},
     ]
-    assert render(*blocks) == "\n".join(
-        [
-            "== 💡 Peer mentors for Year 7 transition ==",
-            "Shared by @Jo Smith in #practice-sharing",
-            "It really helped",
-            DIVIDER,
-            "   [Offer help] [Save]",
-        ]
+    assert render_blocks(blocks, users=USERS, channels=CHANNELS, color=False) == [
+        "== 💡 Peer mentors for Year 7 transition ==",
+        "Shared by @Jo Smith in #practice-sharing",
+        "▎ It really helped",
+        DIVIDER,
+        "   [Offer help] [Save]",
+    ]
+
+
+def test_plain_text_shows_common_emoji_unless_it_asks_for_none() -> None:
+    assert render({"type": "header", "text": plain_text(":bulb: Practice share")}) == "== 💡 Practice share =="
+    assert render({"type": "header", "text": {**plain_text(":bulb: as typed"), "emoji": False}}) == (
+        "== :bulb: as typed =="
     )
 
 

@@ -149,7 +149,13 @@ def test_the_demo_plays_over_socket_mode(tmp_path):
 
     shown = out.getvalue()
     assert "Texting parents the night before doubled attendance at our homework club" in shown
-    assert "Stored in the database: 4 shares, 2 collaboration requests, 1 agreement and 1 event." in shown
+    assert shown.split("── Summary ")[1].splitlines()[1:5] == [  # counted once the app's outbox was drained
+        "Stored in the database: 4 shares, 2 collaboration requests, 1 agreement and 1 event.",
+        "Also 1 highlight, 2 reactions, 1 author credited with their agreement, and 2 earlier shares suggested",
+        "to someone asking for help.",
+        "Delivered once each by the scheduler: 4 digests, 2 daily messages for followed tags, 3 review nudges and "
+        "1 event reminder.",
+    ]
 
 
 # ---- serve --socket-mode ----------------------------------------------------------------------------------

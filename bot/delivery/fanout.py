@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from bot.clients import Clients, NotInstalled, as_clients
 from bot.clock import Clock, system_clock
 from bot.delivery.plan import CLAIM_TTL, RENEWALS_PER_TTL, UNINSTALLED, Duty, Message, Planned
+from bot.delivery.quiet import QuietFilter
 from handlers.publish import NotPosted, Posted, passing, post_message, reason
 from storage import ledger
 from storage.db import Sessions
@@ -54,6 +55,9 @@ LABELS: Mapping[Kind, str | None] = {
     Kind.RETENTION: "retention",
     Kind.FOLLOW_BUNDLE: "follow_bundle",
     Kind.NEWSLETTER_DRAFT: "newsletter draft",
+    Kind.PROMPT: "prompt",
+    Kind.PROMPT_PAUSED: None,  # the line that matters is the channel's: "prompt stopped and champions told"
+    Kind.CATCH_UP: "catch-up",
 }
 
 
@@ -95,11 +99,13 @@ class Fanout:
         self.sessions, self.clients, self.workers, self.real_clock = sessions, as_clients(clients), workers, real_clock
         self.renew_every = claim_ttl.total_seconds() / RENEWALS_PER_TTL
         self.duties = {kind: duty for duty in duties for kind in duty.kinds}
+        self.quiet = QuietFilter(sessions)
 
     def deliver(self, planned: Sequence[Planned], now: dt.datetime) -> list[str]:
-        """Post each planned item once (as the ledger decides); a line for each thing done."""
-        lines: list[str] = []
-        pending = deque(planned)
+        """Post each planned item once (as the ledger decides); a line for each thing done. Direct messages to people
+        who paused or turned that kind off are held back first (bot.delivery.quiet)."""
+        kept, lines = self.quiet.sift(planned, now)
+        pending = deque(kept)
         finished: queue.SimpleQueue[tuple[Post, Future]] = queue.SimpleQueue()
         order = itertools.count()
         waiting: list[tuple[float, int, Post]] = []  # (monotonic time it may go again, tie-break, post)
@@ -151,7 +157,9 @@ class Fanout:
                 fresh = [pending.popleft() for _ in range(min(room - len(again), len(pending)))]
                 posts, step_lines, recorded, follow_ups = self._step(outcomes, fresh, again, renew, now, cache)
                 lines += step_lines
-                pending.extend(follow_ups)
+                kept, held_lines = self.quiet.sift(follow_ups, now) if follow_ups else ([], [])
+                lines += held_lines
+                pending.extend(kept)
                 for post in posts:
                     client = self._client(post.planned, clients)
                     if isinstance(client, NotPosted):  # not sent: recorded with the next outcomes

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.delivery.calendar import CalendarBook, Calendars
 from bot.delivery.plan import Due, Message, Planned, unsettled
 from handlers.follows.blocks import bundle_blocks, bundle_text
 from storage import follows, ledger
@@ -40,24 +41,33 @@ def bundle_moment(now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 class FollowBundles:
     kinds = (Kind.FOLLOW_BUNDLE,)
 
-    def __init__(self, sessions: Sessions, tz: ZoneInfo):
+    def __init__(self, sessions: Sessions, tz: ZoneInfo, *, calendars: CalendarBook | None = None):
+        """`tz` is the zone of workspaces that chose none; `calendars` reads each workspace's own."""
         self.sessions, self.tz = sessions, tz
+        self.calendars = calendars or CalendarBook(tz)
 
     def due(self, now: dt.datetime) -> Due:
-        """Bundles due by `now` and not yet in the ledger (or waiting to be tried again): two or three queries,
-        however many people follow tags."""
-        moment = bundle_moment(now, self.tz)
-        key = moment.astimezone(self.tz).date().isoformat()
+        """Bundles due by `now` and not yet in the ledger (or waiting to be tried again), each at BUNDLE_TIME in its
+        workspace's own time zone: a few queries for each time zone in use, however many people follow tags."""
         with self.sessions.begin() as session:
-            if now - moment < TIDY_WITHIN:  # once a day, near the bundles' moment: it reads every old notice
+            calendars = self.calendars.for_run(session, now)
+            moments = {zone.key: bundle_moment(now, zone) for zone in calendars.zones()}
+            if now - moments[self.tz.key] < TIDY_WITHIN:  # once a day, near the moment: it reads every old notice
                 follows.forget_notices(session, before=now - FORGET_AFTER)
-            people = follows.waiting_followers(session, before=moment)
-            retries = ledger.retryable(session, kinds=self.kinds, not_before=moment)
-            entries = ledger.claimed_keys(session, kinds=self.kinds, since=moment - dt.timedelta(seconds=1))
-        people += [(r.team_id, r.target) for r in retries if r.period_key == key]
-        planned = [
-            Planned(Kind.FOLLOW_BUNDLE, team_id, user_id, key, moment) for team_id, user_id in dict.fromkeys(people)
-        ]
+            people: list[tuple[str, str]] = []
+            for zone, moment in moments.items():
+                people += [
+                    p for p in follows.waiting_followers(session, before=moment) if _zone(calendars, p[0]) == zone
+                ]
+            earliest = min(moments.values())
+            retries = ledger.retryable(session, kinds=self.kinds, not_before=earliest)
+            entries = ledger.claimed_keys(session, kinds=self.kinds, since=earliest - dt.timedelta(seconds=1))
+        keys = {zone: moment.astimezone(ZoneInfo(zone)).date().isoformat() for zone, moment in moments.items()}
+        people += [(r.team_id, r.target) for r in retries if r.period_key == keys[_zone(calendars, r.team_id)]]
+        planned = []
+        for team_id, user_id in dict.fromkeys(people):
+            zone = _zone(calendars, team_id)
+            planned.append(Planned(Kind.FOLLOW_BUNDLE, team_id, user_id, keys[zone], moments[zone]))
         return Due(unsettled(planned, entries))
 
     def compose(
@@ -76,3 +86,7 @@ class FollowBundles:
         self, session: Session, planned: Planned, error: str, now: dt.datetime
     ) -> tuple[list[Planned], str | None]:
         return [], None
+
+
+def _zone(calendars: Calendars, team_id: str) -> str:
+    return calendars.of(team_id).tz.key

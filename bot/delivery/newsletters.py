@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.delivery.calendar import CalendarBook
 from bot.delivery.plan import Due, Message, Planned, unsettled
 from domain.monthly import latest_run, newsletter_month, parse_monthly
 from domain.schedule import ScheduleError
@@ -41,13 +42,16 @@ class Drafting:
     team_id: str
     month: dt.date
     channel_id: str | None  # where the schedule was set up: the Publish form's first choice
+    tz: ZoneInfo  # the workspace's time zone: the month's bounds, and the times its draft shows
 
 
 class NewsletterDrafts:
     kinds = (Kind.NEWSLETTER_DRAFT,)
 
-    def __init__(self, sessions: Sessions, tz: ZoneInfo):
+    def __init__(self, sessions: Sessions, tz: ZoneInfo, *, calendars: CalendarBook | None = None):
+        """`tz` is the zone of workspaces that chose none; `calendars` reads each workspace's own."""
         self.sessions, self.tz = sessions, tz
+        self.calendars = calendars or CalendarBook(tz)
 
     def due(self, now: dt.datetime) -> Due:
         """The drafts due by `now` for every champion of every workspace with a schedule (two queries, and the
@@ -57,16 +61,18 @@ class NewsletterDrafts:
         with self.sessions.begin() as session:
             scheduled = news.list_schedules(session)
             champions = roles.champions_by_team(session) if scheduled else {}
+            calendars = self.calendars.for_run(session, now)
             for s in scheduled:
+                tz = calendars.of(s.team_id).tz
                 try:
-                    slot = latest_run(parse_monthly(s.schedule), now, self.tz)
+                    slot = latest_run(parse_monthly(s.schedule), now, tz)
                 except ScheduleError:
                     lines.append(f"could not read {s.team_id}'s newsletter schedule {s.schedule!r}; nothing drafted")
                     continue
                 if slot < s.since or now - slot > LATE_LIMIT:
                     continue
-                month, _ = newsletter_month(slot.astimezone(self.tz).date())
-                task = Drafting(s.team_id, month, s.channel_id)
+                month, _ = newsletter_month(slot.astimezone(tz).date())
+                task = Drafting(s.team_id, month, s.channel_id, tz)
                 key = f"{month:%Y-%m}"
                 planned += [
                     Planned(Kind.NEWSLETTER_DRAFT, s.team_id, champion, key, slot, task=task)
@@ -88,13 +94,13 @@ class NewsletterDrafts:
             assert isinstance(task, Drafting)
             key = ("newsletter draft", task.team_id, task.month)
             if key not in cache:
-                content = reports.month_content(session, team_id=task.team_id, month=task.month, tz=self.tz, now=now)
+                content = reports.month_content(session, team_id=task.team_id, month=task.month, tz=task.tz, now=now)
                 draft = news.save_draft(
                     session, team_id=task.team_id, month=task.month, user_id=APP, now=now, channel_id=task.channel_id
                 )
                 newsletter = content.newsletter(organisation="", introduction=draft.introduction, people={})
                 blocks = draft_head(
-                    newsletter, draft, name_everyone=content.name_everyone, every_item_below=False, tz=self.tz
+                    newsletter, draft, name_everyone=content.name_everyone, every_item_below=False, tz=task.tz
                 )
                 cache[key] = Message([block.to_dict() for block in blocks], draft_text(newsletter))
             composed.append(cache[key])

@@ -100,11 +100,12 @@ class Duty(Protocol):
         ...
 
 
-def unsettled(planned: list[Planned], entries: dict[tuple[str, str, str], Entry]) -> list[Planned]:
-    """What the ledger does not hold yet, and what it holds waiting to be tried again (as retries)."""
+def unsettled(planned: list[Planned], entries: dict[tuple[str, str, str, str], Entry]) -> list[Planned]:
+    """What the ledger does not hold yet, and what it holds waiting to be tried again (as retries); `entries` as
+    storage.ledger.claimed_keys gives them."""
     found = []
     for p in planned:
-        entry = entries.get((p.kind, p.target, p.key))
+        entry = entries.get((p.team_id, p.kind, p.target, p.key))
         if entry is None:
             found.append(p)
         elif entry.status is Status.RETRY:

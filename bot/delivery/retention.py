@@ -10,6 +10,14 @@ next run (a minute later) tries again. Messages are deleted in Slack by the job 
 retries; a message already gone is fine.
 
 A workspace with nothing past its time is not touched: no ledger row, no audit entry.
+
+Concerns about what was deleted keep saying what was reported and decided; the direct messages that told champions
+and admins about them are shown again without the words, by a job of the outbox (handlers.concerns.notices).
+
+Housekeeping, for every workspace at once (storage.retention.tidy): words held after the personal-data check are
+deleted by the first run after their 12 hours; outbox rows, install links' states, follow notices and Home tab
+visits past their time once a day, from RUN_AT in the app's time zone. It records no ledger row and no audit entry
+(nothing a workspace chose, and nothing anyone did): deleting what is already gone changes nothing.
 """
 
 from __future__ import annotations
@@ -23,12 +31,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock, system_clock
+from bot.delivery.calendar import CalendarBook
+from bot.delivery.follows import FORGET_AFTER
 from bot.delivery.plan import Due, Message, Planned
 from domain import retention as rt
 from domain.words import plural
+from handlers.concerns.notices import refresh_notices
 from handlers.context import job_name
 from handlers.privacy.erasure import delete_posted_messages
-from storage import audit, ledger
+from storage import audit, held_posts, ledger
 from storage import installations as installs
 from storage import jobs as outbox
 from storage import retention as store
@@ -44,34 +55,55 @@ RUN_AT = dt.time(2)  # in the small hours, when nobody is reading: messages disa
 class Retention:
     kinds = (Kind.RETENTION,)
 
-    def __init__(self, sessions: Sessions, tz: ZoneInfo, *, real_clock: Clock = system_clock):
+    def __init__(
+        self,
+        sessions: Sessions,
+        tz: ZoneInfo,
+        *,
+        real_clock: Clock = system_clock,
+        calendars: CalendarBook | None = None,
+    ):
         """`real_clock` dates the outbox's job (the job runner works on the real clock, whatever moment a run is
-        for)."""
+        for). Each workspace's day runs from RUN_AT in its own time zone (`calendars`; `tz` for those with none)."""
         self.sessions, self.tz, self.real_clock = sessions, tz, real_clock
-        self.looked_on: dt.date | None = None  # the day this process last found every workspace's records done
+        self.calendars = calendars or CalendarBook(tz)
+        # The day, in each time zone, for which this process last found every workspace's records done.
+        self.looked_on: dict[str, dt.date] = {}
+        self.tidied_on: dt.date | None = None  # the day, in the app's zone, this process last did the housekeeping
 
     def due(self, now: dt.datetime) -> Due:
         """Delete, once today, each workspace's records past their time; a line for each workspace that had any.
 
-        Which workspaces have something past its time is read in a few grouped queries, once a day in each process
-        (a run every minute then costs nothing); only those workspaces are touched, and get the day's ledger row.
+        Which workspaces have something past its time is read in a few grouped queries, once a day for each time zone
+        in use, in each process (a run every minute then costs nothing); only those workspaces are touched, and get
+        their day's ledger row. A workspace's day is its own zone's, from RUN_AT.
         """
-        local = now.astimezone(self.tz)
-        day = local.date()
-        if local.time() < RUN_AT or self.looked_on == day:
-            return Due([])
-        slot = dt.datetime.combine(day, RUN_AT, tzinfo=self.tz)
+        lines = self._tidy(now)
+        with self.sessions.begin() as session:
+            calendars = self.calendars.for_run(session, now)
+        days = {}  # by zone: the day that has reached RUN_AT there and is not yet known to be done
+        for zone in calendars.zones():
+            local = now.astimezone(zone)
+            if local.time() >= RUN_AT and self.looked_on.get(zone.key) != local.date():
+                days[zone.key] = local.date()
+        if not days:
+            return Due([], lines)
+        earliest = min(dt.datetime.combine(day, RUN_AT, tzinfo=ZoneInfo(key)) for key, day in days.items())
         with self.sessions.begin() as session:
             oldest = store.oldest_records(session)
             chosen = ws.retention_periods_by_team(session)
-            entries = ledger.claimed_keys(session, kinds=self.kinds, since=slot - dt.timedelta(seconds=1))
-        done = {target for (_, target, key) in entries if key == day.isoformat()}
-        lines: list[str] = []
+            entries = ledger.claimed_keys(session, kinds=self.kinds, since=earliest - dt.timedelta(seconds=1))
+        done = {(team_id, key) for (team_id, _, _, key) in entries}
         failed = False
         for team_id, records in oldest.items():
-            before = rt.cutoffs(rt.periods(chosen.get(team_id, {})), now)
-            if team_id in done or not records.anything_past(before):
+            tz = calendars.of(team_id).tz
+            day = days.get(tz.key)
+            if day is None or (team_id, day.isoformat()) in done:
                 continue
+            before = rt.cutoffs(rt.periods(chosen.get(team_id, {})), now)
+            if not records.anything_past(before):
+                continue
+            slot = dt.datetime.combine(day, RUN_AT, tzinfo=tz)
             try:
                 with self.sessions.begin() as session:
                     line = self._clear(session, team_id, day, slot, now, before)
@@ -84,7 +116,7 @@ class Retention:
             if line:
                 lines.append(line)
         if not failed:
-            self.looked_on = day
+            self.looked_on.update(days)
         return Due([], lines)
 
     def _clear(
@@ -110,7 +142,7 @@ class Retention:
         )
         if claimed is None:
             return None  # another run has done it today
-        expired = store.remove_expired(session, team_id=team_id, before=before)
+        expired = store.remove_expired(session, team_id=team_id, before=before, now=now)
         if not expired.anything:
             return None
         if expired.messages:
@@ -120,6 +152,15 @@ class Retention:
                 name=job_name(delete_posted_messages),
                 key=f"retention:{team_id}:{key}",
                 args=[[list(message) for message in expired.messages]],
+                now=self.real_clock(),
+            )
+        if expired.concerns:
+            outbox.add_job(
+                session,
+                team_id=team_id,
+                name=job_name(refresh_notices),
+                key=f"retention:concerns:{team_id}:{key}",
+                args=[team_id, list(expired.concerns)],
                 now=self.real_clock(),
             )
         audit.add_entry(
@@ -134,6 +175,26 @@ class Retention:
         tables = ", ".join(f"{name} {number}" for name, number in expired.deleted.items())
         rows, messages = plural(sum(expired.deleted.values()), "row"), plural(len(expired.messages), "message")
         return f"retention in {team_id}: deleted {rows} ({tables}); {messages} to delete in Slack"
+
+    def _tidy(self, now: dt.datetime) -> list[str]:
+        """The housekeeping (see the module's note): held words at every run, the rest once a day from RUN_AT."""
+        local = now.astimezone(self.tz)
+        nightly = local.time() >= RUN_AT and self.tidied_on != local.date()
+        try:
+            with self.sessions.begin() as session:
+                gone = {"held_posts": held_posts.forget_expired_posts(session, now=now)}
+                if nightly:
+                    gone |= store.tidy(session, now=now, real_now=self.real_clock(), follow_notices_kept=FORGET_AFTER)
+        except SQLAlchemyError as error:
+            log.exception("could not delete the app's short-lived records past their time")
+            return [f"could not record housekeeping ({type(error).__name__}); the next run tries again"]
+        if nightly:
+            self.tidied_on = local.date()
+        gone = {name: number for name, number in gone.items() if number}
+        if not gone:
+            return []
+        tables = ", ".join(f"{name} {number}" for name, number in sorted(gone.items()))
+        return [f"housekeeping: deleted {plural(sum(gone.values()), 'row')} past their time ({tables})"]
 
     def compose(
         self, session: Session, claimed: Sequence[Planned], now: dt.datetime, cache: dict

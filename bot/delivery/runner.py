@@ -15,19 +15,23 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clients import Clients
+from bot.clients import Clients, as_clients
 from bot.clock import Clock, system_clock
+from bot.delivery.calendar import CalendarBook
 from bot.delivery.digests import Digests
 from bot.delivery.fanout import Fanout
 from bot.delivery.follows import FollowBundles
 from bot.delivery.newsletters import NewsletterDrafts
 from bot.delivery.plan import CLAIM_TTL, Duty
+from bot.delivery.prompts import Prompts
+from bot.delivery.quiet import CatchUps
 from bot.delivery.reminders import MeetupReminders
 from bot.delivery.resolution import Resolver
 from bot.delivery.retention import Retention, erase_uninstalled_workspaces
 from bot.delivery.reviews import ReviewNudges
 from handlers.publish import reason as publish_reason
 from storage import installations, ledger
+from storage import quiet as quiet_store
 from storage.db import Sessions
 from storage.ledger import RETRY, Kind, Status
 
@@ -79,14 +83,20 @@ class Runner:
         the demo move the first, never the second). A claim not renewed for `claim_ttl` is looked up in Slack.
         """
         self.sessions, self.clock, self.keep_uninstalled = sessions, clock, keep_uninstalled
-        self.digests = digests or Digests(sessions, tz)
+        # Each workspace's time zone and closed days (`tz` for those that chose none), read once per run for every duty.
+        self.calendars = calendars = CalendarBook(tz)
+        self.digests = digests or Digests(sessions, tz, calendars=calendars, clients=as_clients(clients))
+        self.prompts = Prompts(sessions, tz, calendars=calendars)
+        self.catch_ups = CatchUps(sessions, tz)
         self.duties: tuple[Duty, ...] = (
             self.digests,
-            ReviewNudges(sessions, tz),
-            MeetupReminders(sessions, tz),
-            FollowBundles(sessions, tz),
-            NewsletterDrafts(sessions, tz),
-            Retention(sessions, tz, real_clock=real_clock),
+            ReviewNudges(sessions, tz, calendars=calendars),
+            MeetupReminders(sessions, tz, calendars=calendars),
+            FollowBundles(sessions, tz, calendars=calendars),
+            NewsletterDrafts(sessions, tz, calendars=calendars),
+            self.prompts,
+            self.catch_ups,
+            Retention(sessions, tz, real_clock=real_clock, calendars=calendars),
         )
         self.fanout = Fanout(
             sessions, clients, self.duties, workers=workers, claim_ttl=claim_ttl, real_clock=real_clock
@@ -102,6 +112,7 @@ class Runner:
         is most likely down): the next run catches up.
         """
         now = now or self.clock()
+        self.calendars.forget()  # read afresh: an admin may have changed a calendar since the last run
         lines: list[str] = []
         try:
             resolved, follow_ups = self.resolver.resolve(now)
@@ -159,3 +170,36 @@ class Runner:
             return "I'm posting a digest here already: it should appear in a moment."
         error = delivery.error if delivery else None
         return f"I couldn't post the digest here: {publish_reason(error)}. Please try again in a minute."
+
+    def prompt_now(self, team_id: str, channel_id: str, now: dt.datetime) -> str:
+        """Post the two questions in this channel now (once, even if asked twice in the same minute); a sentence
+        saying how."""
+        planned = self.prompts.manual(team_id, channel_id, now)
+        self.fanout.deliver([planned], now)
+        with self.sessions.begin() as session:
+            delivery = ledger.get_delivery(
+                session, team_id=team_id, kind=Kind.PROMPT, target=channel_id, period_key=planned.key
+            )
+        if delivery is not None and delivery.status is Status.DELIVERED:
+            return "✅ Posted the two questions here."
+        if delivery is not None and delivery.status is Status.POSTING:
+            return "I'm posting the two questions here already: they should appear in a moment."
+        error = delivery.error if delivery else None
+        return f"I couldn't post the two questions here: {publish_reason(error)}. Please try again in a minute."
+
+    def catch_up_now(self, team_id: str, user_id: str, now: dt.datetime) -> str:
+        """Send someone who has just come back what was held for them: "sent", "nothing" (nothing was held) or
+        "later" (it waits for the scheduler's next run)."""
+        with self.sessions.begin() as session:
+            pauses = quiet_store.ended_pauses(session, now=now)
+        ended = [p for p in pauses if (p.team_id, p.user_id) == (team_id, user_id)]
+        if not ended:
+            return "later"
+        planned = self.catch_ups.planned(ended[-1])
+        self.fanout.deliver([planned], now)
+        with self.sessions.begin() as session:
+            delivery = ledger.get_delivery(
+                session, team_id=team_id, kind=Kind.CATCH_UP, target=user_id, period_key=planned.key
+            )
+        status = delivery.status if delivery else None
+        return {Status.DELIVERED: "sent", Status.QUIET: "nothing"}.get(status, "later") if status else "later"

@@ -5,81 +5,36 @@ told to fail. Point a WebClient at it with ``WebClient(base_url=stand_in.url, to
 With ``socket_mode=True`` it also serves Socket Mode (``bot.devkit.socket_mode``): ``apps.connections.open`` takes
 an app-level token and hands out a URL on the hub in ``stand_in.socket_mode``. Close the app's Socket Mode handler
 before stopping the stand-in, or its client keeps trying to reconnect.
+
+Here: serving HTTP and answering each Web API method from the Slack of the caller's workspace
+(bot.devkit.slack_state), and setting that Slack up. Recording calls and injecting faults are in
+bot.devkit.slack_calls, installing through OAuth and the tokens it issues in bot.devkit.slack_oauth; LocalSlack
+brings them together, so everything is reached from it.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import itertools
 import json
 import math
-import secrets
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from bot.devkit.slack_state import (
-    MESSAGE_BLOCKS,
-    TEAM_ID,
-    Answer,
-    SlackState,
-    api_error,
-    blocks_problem,
-    invalid_blocks,
-    parse_args,
-)
+from bot.devkit.block_limits import MESSAGE_BLOCKS, blocks_problem
+from bot.devkit.slack_calls import Call, CallRecorder
+from bot.devkit.slack_oauth import OAuthApp, OAuthInstalls, basic_credentials
+from bot.devkit.slack_state import TEAM_ID, Answer, SlackState, api_error, invalid_blocks, parse_args
 
 if TYPE_CHECKING:
     from bot.devkit.socket_mode import SocketModeHub
 
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    args: dict[str, Any]
-    at: float
-    status: int
-    response: dict[str, Any]
-    team_id: str = ""  # the workspace whose token made the call ("" when none was needed or known)
-
-
-@dataclass
-class _Token:
-    """A token oauth.v2.access issued: a bot token (access) or the refresh token that renews it (once)."""
-
-    team_id: str
-    kind: str  # "bot" | "refresh"
-    expires_at: float | None  # time.time() it stops working; None: never (no token rotation)
-    revoked: bool = False
-
-
-@dataclass(frozen=True)
-class OAuthApp:
-    """The app as Slack knows it, for installing through OAuth: its credentials and where Slack sends people."""
-
-    client_id: str
-    client_secret: str
-    redirect_uri: str
-    app_id: str = "A0001"
-    rotate_tokens: bool = False  # token rotation on: bot tokens expire, and come with a refresh token
-    token_seconds: int = 12 * 60 * 60  # how long a rotating bot token works (Slack: 12 hours)
-
-
-@dataclass
-class _Fault:
-    method: str
-    status: int
-    error: str
-    retry_after: int | None
-    times: int
-    where: Callable[[dict], bool] | None
+__all__ = ["TEAM_ID", "Call", "LocalSlack", "OAuthApp"]  # what tests and benchmarks import from here
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -88,18 +43,7 @@ def _bearer(authorization: str | None) -> str | None:
     return None
 
 
-def _basic(authorization: str | None) -> dict[str, str]:
-    """client_id and client_secret from HTTP Basic authentication, as oauth.v2.access takes them."""
-    if not (authorization and authorization.startswith("Basic ")):
-        return {}
-    try:
-        client_id, _, secret = base64.b64decode(authorization.removeprefix("Basic ").strip()).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return {"client_id": client_id, "client_secret": secret}
-
-
-class LocalSlack:
+class LocalSlack(CallRecorder, OAuthInstalls):
     """A Slack Web API on a local port that records calls and injects faults."""
 
     def __init__(
@@ -114,6 +58,7 @@ class LocalSlack:
         socket_app_token: str | None = None,
     ) -> None:
         """`socket_app_token`, with `socket_mode`: the only app-level token apps.connections.open accepts."""
+        super().__init__()  # the lock and the record of calls (CallRecorder), OAuth's tokens (OAuthInstalls)
         self._server = _Server((host, port), _Handler)
         self._server.stand_in = self
         self._thread: threading.Thread | None = None
@@ -126,24 +71,13 @@ class LocalSlack:
             from bot.devkit.socket_mode import SocketModeHub  # needs `websockets`, only when asked for
 
             self.socket_mode = SocketModeHub(host=host, app_token=socket_app_token)
-        self._condition = threading.Condition()
-        self._calls: list[Call] = []
-        self._faults: list[_Fault] = []
-        self._requests = 0
         self._ids = itertools.count(1)
         self._last_post: dict[str, float] = {}
         self.state = SlackState(self._base, users)  # the workspace's channels, people, messages and files
         self._methods = self._method_table(self.state)
-        # Several workspaces (an app installed through OAuth): each one's Slack, and the tokens issued for them.
+        # Several workspaces (an app installed through OAuth): each one's Slack, and its Web API methods.
         self.workspaces: dict[str, SlackState] = {TEAM_ID: self.state}
         self._tables = {TEAM_ID: self._methods}
-        self._tokens: dict[str, _Token] = {}  # tokens issued by oauth.v2.access (any other xox token: T0001's)
-        self._codes: dict[str, tuple[str, str]] = {}  # unused authorization code -> (team id, installing user)
-        self.oauth_app: OAuthApp | None = None  # set by register_app
-        self.install_answer = "allow"  # what the person does on the authorize page: "allow" or "deny"
-        self._granted_scope = ""  # the scopes the last install asked for
-        self.org_wide = False  # True: the next install is organisation-wide (Enterprise Grid), with no workspace
-        self._revoked: set[str] = set()  # tokens not issued here (SLACK_BOT_TOKEN's) revoked with auth.revoke
 
     def _method_table(self, state: SlackState) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         """The Web API methods, answered from one workspace's Slack."""
@@ -159,12 +93,14 @@ class LocalSlack:
             "conversations.info": state.conversation_info,
             "conversations.open": state.open_conversation,
             "conversations.history": state.history,
+            "conversations.replies": state.replies,
             "users.info": state.user_info,
             "users.list": state.users_list,
             "views.open": lambda args: state.view("views.open", args),
             "views.push": lambda args: state.view("views.push", args),
             "views.update": lambda args: state.view("views.update", args),
             "views.publish": lambda args: state.view("views.publish", args),
+            "files.info": state.file_info,
             "files.getUploadURLExternal": state.upload_url,
             "files.completeUploadExternal": state.complete_upload,
             "canvases.create": state.create_canvas,
@@ -233,32 +169,15 @@ class LocalSlack:
         with self._condition:
             self.workspaces[team_id].channels[channel_id] = {**channel, "is_member": bot_is_member}
 
-    def fail(
-        self,
-        method: str,
-        *,
-        error: str | None = None,
-        status: int = 200,
-        retry_after: int | None = None,
-        times: int = 1,
-        where: Callable[[dict], bool] | None = None,
-    ) -> None:
-        """Make the next `times` calls to `method` (matching `where`) answer with an error."""
-        if status == 200 and error is None:
-            raise ValueError("give an error, or a status other than 200")
-        if status == 429:
-            retry_after = retry_after or 1
-        error = error or ("ratelimited" if status == 429 else "internal_error")
+    def post_as(
+        self, user_id: str, channel: str, text: str, *, thread_ts: str | None = None, team_id: str = TEAM_ID
+    ) -> dict[str, Any]:
+        """A person writes a message (in a thread, with `thread_ts`), as people do in Slack: the app sees it in
+        conversations.history and conversations.replies, not as a call."""
         with self._condition:
-            self._faults.append(_Fault(method, status, error, retry_after, times, where))
+            return self.workspaces[team_id].add_person_message(channel, user_id, text, thread_ts)
 
-    def clear(self) -> None:
-        """Forget recorded calls and pending faults; channels, users and messages stay."""
-        with self._condition:
-            self._calls.clear()
-            self._faults.clear()
-
-    # Several workspaces, and installing the app in them (OAuth)
+    # Several workspaces (installing the app in them through OAuth: OAuthInstalls)
 
     def add_workspace(self, team_id: str, name: str, *, bot_user_id: str | None = None) -> SlackState:
         """Another workspace, with Slack of its own (channels, people, messages) and its own bot user."""
@@ -275,85 +194,28 @@ class LocalSlack:
             self._tables[team_id] = self._method_table(state)
             return state
 
-    def register_app(
-        self,
-        client_id: str,
-        client_secret: str,
-        *,
-        redirect_uri: str,
-        app_id: str = "A0001",
-        rotate_tokens: bool = False,
-        token_seconds: int = 12 * 60 * 60,
-    ) -> OAuthApp:
-        """Make the app installable through OAuth, as its settings page at Slack does."""
+    def share_channel(self, channel_id: str, team_ids: Sequence[str], *, name: str = "shared") -> None:
+        """A Slack Connect channel: one channel in several workspaces, each seeing every message posted in it (with
+        whichever workspace's token), conversations.info saying it is shared with them all, and users.info in each
+        knowing the others' people (with their own team_id and roles)."""
         with self._condition:
-            self.oauth_app = OAuthApp(client_id, client_secret, redirect_uri, app_id, rotate_tokens, token_seconds)
-            return self.oauth_app
-
-    def authorize(
-        self,
-        *,
-        team_id: str,
-        state: str,
-        scope: str = "",
-        user_id: str = "U_INSTALLER",
-        redirect_uri: str | None = None,
-    ) -> str:
-        """What Slack's authorize page sends the person's browser on to: the redirect URL with a code for `team_id`
-        and the `state` (or, when `install_answer` is "deny", with error=access_denied)."""
-        with self._condition:
-            app = self.oauth_app
-            assert app is not None, "register_app first"
-            target = redirect_uri or app.redirect_uri
-            if self.install_answer == "deny":
-                return f"{target}?{urlencode({'error': 'access_denied', 'state': state})}"
-            code = secrets.token_hex(12)
-            self._codes[code] = (team_id if team_id in self.workspaces else "", user_id)
-            self._granted_scope = scope
-            return f"{target}?{urlencode({'code': code, 'state': state})}"
-
-    def uninstall(self, team_id: str) -> None:
-        """The workspace removes the app: every token issued for it stops working (Slack then sends app_uninstalled,
-        which a test sends with the simulator)."""
-        with self._condition:
-            for issued in self._tokens.values():
-                if issued.team_id == team_id:
-                    issued.revoked = True
-
-    def revoke(self, token: str) -> None:
-        """A token stops working, as after auth.revoke (SLACK_BOT_TOKEN's too, when the app is removed)."""
-        with self._condition:
-            if token in self._tokens:
-                self._tokens[token].revoked = True
-            else:
-                self._revoked.add(token)
-
-    def expire_tokens(self, team_id: str) -> None:
-        """Every rotating bot token of the workspace expires now (its refresh token still works, once)."""
-        with self._condition:
-            for issued in self._tokens.values():
-                if issued.team_id == team_id and issued.kind == "bot" and issued.expires_at is not None:
-                    issued.expires_at = time.time()
-
-    def tokens_of(self, team_id: str) -> list[str]:
-        """The bot tokens issued for a workspace that still work, oldest first."""
-        with self._condition:
-            return [t for t, issued in self._tokens.items() if issued.team_id == team_id and not self._token_problem(t)]
+            messages: list[dict[str, Any]] = []  # one list, held by every workspace sharing the channel
+            for team_id in team_ids:
+                state = self.workspaces[team_id]
+                state.channels[channel_id] = {
+                    "id": channel_id,
+                    "name": name,
+                    "is_private": False,
+                    "is_archived": False,
+                    "is_member": True,
+                    "is_ext_shared": True,
+                    "shared_team_ids": list(team_ids),
+                }
+                messages += state.messages.get(channel_id, [])
+                state.messages[channel_id] = messages
+                state.connected = [self.workspaces[other] for other in team_ids if other != team_id]
 
     # Looking at what happened
-
-    @property
-    def calls(self) -> list[Call]:
-        with self._condition:
-            return list(self._calls)
-
-    @property
-    def requests_seen(self) -> int:
-        with self._condition:
-            return self._requests
-
-    def calls_to(self, method: str) -> list[Call]:
-        return [call for call in self.calls if call.method == method]
 
     def messages(self, channel: str, *, team_id: str = TEAM_ID) -> list[dict[str, Any]]:
         with self._condition:
@@ -365,52 +227,16 @@ class LocalSlack:
         with self._condition:
             return [{key: file[key] for key in keys} for file in self.state.files.values()]
 
+    def share_file(self, name: str, content: bytes, *, user: str = "U_AMIRA", team_id: str = TEAM_ID) -> dict[str, Any]:
+        """A person uploads a file into a form (a file_input): Slack's file object, to give `SlackSimulator.submit`;
+        files.info describes it and the app may download it from its url_private with its workspace's token."""
+        with self._condition:
+            return self.workspaces[team_id].share_file(name, content, user)
+
     def canvases(self) -> list[dict[str, Any]]:
         """Every canvas made with canvases.create: id, title, markdown and channel_id."""
         with self._condition:
             return copy.deepcopy(list(self.state.canvases.values()))
-
-    def wait_for(
-        self,
-        method: str,
-        *,
-        count: int = 1,
-        where: Callable[[Call], bool] | None = None,
-        timeout: float = 5.0,
-    ) -> list[Call]:
-        """Wait until at least `count` matching calls have arrived, and return all of them."""
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while len(found := self._matching(method, where)) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    matching = " matching `where`" if where else ""
-                    raise AssertionError(
-                        f"expected {count} call(s) to {method}{matching} within {timeout}s, "
-                        f"got {len(found)}; {self._describe_calls(method)}"
-                    )
-                self._condition.wait(remaining)
-            return found
-
-    def assert_no_call(self, method: str, *, where: Callable[[Call], bool] | None = None, within: float = 0.3) -> None:
-        """Fail if a matching call is recorded, now or within the next `within` seconds."""
-        deadline = time.monotonic() + within
-        with self._condition:
-            while not (found := self._matching(method, where)):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-                self._condition.wait(remaining)
-        raise AssertionError(f"expected no call to {method}, got {len(found)}: {found[0].args}")
-
-    def _matching(self, method: str, where: Callable[[Call], bool] | None) -> list[Call]:
-        return [call for call in self._calls if call.method == method and (where is None or where(call))]
-
-    def _describe_calls(self, method: str) -> str:
-        seen = Counter(call.method for call in self._calls)
-        described = ", ".join(f"{name} x{count}" for name, count in seen.items()) or "none"
-        args = [call.args for call in self._calls if call.method == method]
-        return f"calls seen: {described}" + (f"; {method} args: {str(args)[:600]}" if args else "")
 
     # Serving
 
@@ -425,13 +251,15 @@ class LocalSlack:
             with self._condition:
                 self._requests += 1
                 return self._authorize_page(url.query)
+        if kind == "files":
+            return self._download(rest.split("/", 1)[0], _bearer(headers.get("Authorization")), at)
         if kind == "upload":
             args: dict[str, Any] = {"url": address, "file_id": rest, "size": len(body)}
         else:
             args = parse_args(headers.get("Content-Type", ""), body, url.query)
             token = args.pop("token", None) or _bearer(headers.get("Authorization"))
             if kind == "api" and rest == "oauth.v2.access":
-                args = _basic(headers.get("Authorization")) | args
+                args = basic_credentials(headers.get("Authorization")) | args
         team_id = ""
         with self._condition:
             self._requests += 1
@@ -447,8 +275,7 @@ class LocalSlack:
                 status, response, extra = self._fault(method, args) or holder.store_upload(rest, body)
             else:
                 return 404, {"Content-Type": "text/plain"}, b"not found"
-            self._calls.append(Call(method, args, at, status, response, team_id))
-            self._condition.notify_all()
+            self._record(Call(method, args, at, status, response, team_id))
         if kind == "api":
             extra["Content-Type"] = "application/json; charset=utf-8"
             return status, extra, json.dumps(response).encode()
@@ -469,10 +296,7 @@ class LocalSlack:
         if fault := self._fault(method, args):
             return fault
         if method == "auth.revoke":
-            if token in self._tokens:
-                self._tokens[token].revoked = True
-            else:
-                self._revoked.add(token)
+            self._revoke(token)
             return 200, {"ok": True, "revoked": True}, {}
         if method == "chat.postMessage" and (limited := self._rate_limit(args.get("channel"))):
             return limited
@@ -480,103 +304,26 @@ class LocalSlack:
         handler = self._tables[issued.team_id if issued else TEAM_ID].get(method)
         return 200, handler(args) if handler else {"ok": True}, {}
 
-    # Several workspaces, and installing through OAuth (all called with the lock held)
-
-    def _team_of(self, token: str | None) -> str:
-        issued = self._tokens.get(token or "")
-        return issued.team_id if issued else (TEAM_ID if token and token.startswith("xox") else "")
-
-    def _token_problem(self, token: str) -> str | None:
-        """Why Slack would refuse a token it issued through OAuth (None: it works; any other xox token works)."""
-        issued = self._tokens.get(token)
-        if issued is None:
-            return "token_revoked" if token in self._revoked else None
-        if issued.revoked:
-            return "token_revoked"
-        if issued.kind != "bot":
-            return "invalid_auth"  # a refresh token is not an access token
-        if issued.expires_at is not None and issued.expires_at <= time.time():
-            return "token_expired"
-        return None
+    def _download(self, file_id: str, token: str | None, at: float) -> tuple[int, dict[str, str], bytes]:
+        """A person's file at its url_private, for a token of its own workspace (as Slack, which sends anyone else
+        to its sign-in page)."""
+        with self._condition:
+            self._requests += 1
+            team_id = self._team_of(token)
+            state = self.workspaces.get(team_id)
+            args = {"file_id": file_id}
+            answer = self._fault("file_download", args)
+            if answer is None and (state is None or file_id not in state.shared or self._token_problem(token or "")):
+                answer = (302, api_error("not_authed"), {"Location": f"{self._base}/signin"})
+            if answer is None:
+                assert state is not None
+                self._record(Call("file_download", args, at, 200, {"ok": True}, team_id))
+                return 200, {"Content-Type": state.shared[file_id]["mimetype"]}, state.shared[file_id]["content"]
+            self._record(Call("file_download", args, at, answer[0], answer[1], team_id))
+            return answer[0], {"Content-Type": "text/html", **answer[2]}, b"<html>Sign in to Slack</html>"
 
     def _holding_file(self, file_id: str) -> SlackState | None:
         return next((state for state in self.workspaces.values() if file_id in state.files), None)
-
-    def _issue(self, team_id: str) -> dict[str, Any]:
-        """A bot token for a workspace (and, with token rotation, the refresh token that renews it once)."""
-        app = self.oauth_app
-        assert app is not None
-        state = self.workspaces[team_id]
-        answer: dict[str, Any] = {
-            "ok": True,
-            "app_id": app.app_id,
-            "scope": self._granted_scope,
-            "token_type": "bot",
-            "bot_user_id": state.bot_user_id,
-            "team": {"id": team_id, "name": state.team_name},
-            "enterprise": None,
-            "is_enterprise_install": False,
-        }
-        if app.rotate_tokens:
-            token, refresh = f"xoxe.xoxb-1-{secrets.token_hex(8)}", f"xoxe-1-{secrets.token_hex(8)}"
-            self._tokens[token] = _Token(team_id, "bot", time.time() + app.token_seconds)
-            self._tokens[refresh] = _Token(team_id, "refresh", None)
-            answer |= {"access_token": token, "refresh_token": refresh, "expires_in": app.token_seconds}
-        else:
-            token = f"xoxb-{team_id}-{secrets.token_hex(8)}"
-            self._tokens[token] = _Token(team_id, "bot", None)
-            answer["access_token"] = token
-        return answer
-
-    def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
-        """oauth.v2.access: a code for a new installation's tokens, or (grant_type=refresh_token) a refresh token,
-        good once, for a new pair."""
-        app = self.oauth_app
-        if app is None or args.get("client_id") != app.client_id:
-            return api_error("invalid_client_id")
-        if args.get("client_secret") != app.client_secret:
-            return api_error("bad_client_secret")
-        if args.get("grant_type") == "refresh_token":
-            issued = self._tokens.get(str(args.get("refresh_token") or ""))
-            if issued is None or issued.kind != "refresh" or issued.revoked:
-                return api_error("invalid_refresh_token")
-            issued.revoked = True  # Slack revokes a refresh token as it is used
-            return self._issue(issued.team_id)
-        code = self._codes.pop(str(args.get("code") or ""), None)
-        if code is None:
-            return api_error("invalid_code")
-        team_id, user_id = code
-        if team_id == "":
-            return api_error("invalid_code")
-        answer = self._issue(team_id) | {"authed_user": {"id": user_id}}
-        if self.org_wide:
-            answer |= {"team": None, "enterprise": {"id": "E0001", "name": "Test Grid"}, "is_enterprise_install": True}
-        return answer
-
-    def _authorize_page(self, query: str) -> tuple[int, dict[str, str], bytes]:
-        """Slack's authorize page, answered at once as the person would: allow (a redirect with a code) or deny."""
-        asked = {key: values[0] for key, values in parse_qs(query).items()}
-        app = self.oauth_app
-        if app is None or asked.get("client_id") != app.client_id:
-            return 400, {"Content-Type": "text/plain"}, b"invalid_client_id"
-        team_id = asked.get("team") or TEAM_ID
-        location = self.authorize(
-            team_id=team_id,
-            scope=asked.get("scope", ""),
-            state=asked.get("state", ""),
-            redirect_uri=asked.get("redirect_uri"),
-        )
-        return 302, {"Location": location, "Content-Type": "text/plain"}, b""
-
-    def _fault(self, method: str, args: dict[str, Any]) -> Answer | None:
-        for fault in self._faults:
-            if fault.method == method and (fault.where is None or fault.where(args)):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-                return fault.status, api_error(fault.error), headers
-        return None
 
     def _rate_limit(self, channel: str | None) -> Answer | None:
         if not self._min_gap or not channel:

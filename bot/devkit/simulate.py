@@ -368,6 +368,8 @@ def _state_value(element: dict, value: Any) -> dict:
         return {"type": kind, "selected_option": option}
     if kind == "timepicker":
         return {"type": kind, "selected_time": value}
+    if kind == "file_input":  # files from LocalSlack.share_file
+        return {"type": kind, "files": list(value or [])}
     raise AssertionError(f"the simulator cannot fill a {kind} yet")
 
 

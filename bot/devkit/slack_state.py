@@ -1,6 +1,7 @@
 """The Slack a local stand-in pretends to be: its channels, people, messages and files, and the Web API methods
 that read and change them. Pure state, no HTTP: bot.devkit.local_slack serves it, records calls and injects
-faults; every method here is called with the stand-in's lock held.
+faults; every method here is called with the stand-in's lock held. Blocks are held to Slack's limits by
+bot.devkit.block_limits.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from contextlib import suppress
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.devkit.block_limits import CANVAS_MARKDOWN_CHARS, MESSAGE_BLOCKS, VIEW_BLOCKS, blocks_problem
+
 TEAM_ID = "T0001"
 TEAM_NAME = "Test Team"
 BOT_USER_ID = "UBOT"
@@ -20,8 +23,6 @@ BOT_ID = "BBOT"
 
 BOT = {"user_id": BOT_USER_ID, "bot_id": BOT_ID}
 JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
-MESSAGE_BLOCKS = 50
-VIEW_BLOCKS = 100
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]  # HTTP status, JSON body, headers
 
@@ -33,105 +34,6 @@ def api_error(code: str, **extra: Any) -> dict[str, Any]:
 def ts_of(seconds: float) -> str:
     """A message timestamp as Slack writes it: seconds since 1970, with microseconds."""
     return f"{seconds:.6f}"
-
-
-# Slack's limits, from its Block Kit reference (docs.slack.dev/reference/block-kit): characters of a field, or
-# items of a list. A text object holds 1 to 3,000 characters wherever it is, unless its block says less.
-TEXT_CHARS = 3000
-BLOCK_TEXT_CHARS = {"section": 3000, "header": 150, "markdown": 12000}
-SECTION_FIELDS, FIELD_CHARS = 10, 2000
-CONTEXT_ELEMENTS = 10
-ACTIONS_ELEMENTS = 25
-BUTTON_TEXT_CHARS, BUTTON_VALUE_CHARS = 75, 2000
-OPTION_TEXT_CHARS, OPTION_VALUE_CHARS = 75, 150
-LABEL_CHARS, HINT_CHARS, PLACEHOLDER_CHARS = 2000, 2000, 150
-ID_CHARS = 255  # block_id, action_id
-CANVAS_MARKDOWN_CHARS = 1_048_576  # canvases.create's document_content (1 MiB of Markdown)
-
-
-def blocks_problem(blocks: Any, limit: int) -> str | None:
-    """Say what Slack would reject in these blocks (the first thing found), or None if they are fine."""
-    if blocks is None:
-        return None
-    if not isinstance(blocks, list) or not all(isinstance(block, dict) for block in blocks):
-        return "blocks must be a list of objects"
-    if len(blocks) > limit:
-        return f"no more than {limit} items allowed [json-pointer:/blocks]"
-    for index, block in enumerate(blocks):
-        if problem := _block_problem(block, f"/blocks/{index}"):
-            return problem
-    return None
-
-
-def _too_long(limit: int, where: str) -> str:
-    return f"must be less than {limit + 1} characters [json-pointer:{where}]"
-
-
-def _too_many(limit: int, where: str) -> str:
-    return f"no more than {limit} items allowed [json-pointer:{where}]"
-
-
-def _text_problem(text: Any, limit: int, where: str) -> str | None:
-    """A text object (or a bare string, as a markdown block's text is): 1 to `limit` characters."""
-    value = text.get("text") if isinstance(text, dict) else text
-    if not isinstance(value, str) or not value:
-        return f"must be more than 0 characters [json-pointer:{where}]"
-    return _too_long(limit, where) if len(value) > limit else None
-
-
-def _block_problem(block: dict[str, Any], where: str) -> str | None:
-    kind = block.get("type", "")
-    if len(str(block.get("block_id", ""))) > ID_CHARS:
-        return _too_long(ID_CHARS, f"{where}/block_id")
-    if "text" in block and (
-        problem := _text_problem(block["text"], BLOCK_TEXT_CHARS.get(kind, TEXT_CHARS), f"{where}/text")
-    ):
-        return problem
-    fields = block.get("fields") or []
-    if len(fields) > SECTION_FIELDS:
-        return _too_many(SECTION_FIELDS, f"{where}/fields")
-    for number, field in enumerate(fields):
-        if problem := _text_problem(field, FIELD_CHARS, f"{where}/fields/{number}"):
-            return problem
-    elements = block.get("elements") or []
-    most = {"context": CONTEXT_ELEMENTS, "actions": ACTIONS_ELEMENTS}.get(kind)
-    if most is not None and len(elements) > most:
-        return _too_many(most, f"{where}/elements")
-    for number, element in enumerate(elements if kind in ("context", "actions") else []):
-        if problem := _element_problem(element, f"{where}/elements/{number}"):
-            return problem
-    if kind == "input":
-        for key, most in (("label", LABEL_CHARS), ("hint", HINT_CHARS)):
-            if key in block and (problem := _text_problem(block[key], most, f"{where}/{key}")):
-                return problem
-        return _element_problem(block.get("element") or {}, f"{where}/element")
-    if isinstance(block.get("accessory"), dict):
-        return _element_problem(block["accessory"], f"{where}/accessory")
-    return None
-
-
-def _element_problem(element: dict[str, Any], where: str) -> str | None:
-    """A context element (a text object, or an image) or an interactive element."""
-    kind = element.get("type", "")
-    if kind in ("mrkdwn", "plain_text"):
-        return _text_problem(element, TEXT_CHARS, f"{where}/text")
-    if len(str(element.get("action_id", ""))) > ID_CHARS:
-        return _too_long(ID_CHARS, f"{where}/action_id")
-    if kind == "button":
-        if problem := _text_problem(element.get("text"), BUTTON_TEXT_CHARS, f"{where}/text"):
-            return problem
-        if len(str(element.get("value", ""))) > BUTTON_VALUE_CHARS:
-            return _too_long(BUTTON_VALUE_CHARS, f"{where}/value")
-    if "placeholder" in element and (
-        problem := _text_problem(element["placeholder"], PLACEHOLDER_CHARS, f"{where}/placeholder")
-    ):
-        return problem
-    for number, option in enumerate(element.get("options") or []):
-        if problem := _text_problem(option.get("text"), OPTION_TEXT_CHARS, f"{where}/options/{number}/text"):
-            return problem
-        if len(str(option.get("value", ""))) > OPTION_VALUE_CHARS:
-            return _too_long(OPTION_VALUE_CHARS, f"{where}/options/{number}/value")
-    return None
 
 
 def invalid_blocks(problem: str) -> dict[str, Any]:
@@ -174,9 +76,11 @@ class SlackState:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
-        self.files: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}  # uploaded by the app
+        self.shared: dict[str, dict[str, Any]] = {}  # uploaded by people (a form's file_input): files.info, download
         self.canvases: dict[str, dict[str, Any]] = {}
         self.last_ts = 0.0  # messages' timestamps: real time, each later than the one before
+        self.connected: list[SlackState] = []  # workspaces sharing a channel with this one (Slack Connect)
         for user_id, fields in (users or {}).items():
             self.users[user_id] = {**self.user(user_id), **fields}
 
@@ -301,11 +205,7 @@ class SlackState:
         limit = max(1, min(int(args.get("limit") or 100), 999))
         page = found[start : start + limit]
         with_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
-        shown = [
-            {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id}
-            | {key: copy.deepcopy(value) for key, value in m.items() if key != "metadata" or with_metadata}
-            for m in page
-        ]
+        shown = [self._shown(m, with_metadata) for m in page]
         more = start + limit < len(found)
         return {
             "ok": True,
@@ -313,6 +213,54 @@ class SlackState:
             "has_more": more,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
+
+    def replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.replies: a thread's parent message first, then its replies oldest first, within the
+        `oldest`/`latest` bounds (`inclusive` keeps messages at them), `limit` and a cursor."""
+        channel, parent_ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        if not channel:
+            return api_error("channel_not_found")
+        if (known := self.channels.get(channel)) is not None and not known["is_member"]:
+            return api_error("not_in_channel")
+        held = self.held(channel)
+        parent = next((m for m in held if m["ts"] == parent_ts), None)
+        if parent is None:
+            return api_error("thread_not_found")
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
+        inclusive = str(args.get("inclusive")).lower() in ("true", "1")
+
+        def within(stamp: float) -> bool:
+            return (oldest <= stamp <= latest) if inclusive else (oldest < stamp < latest)
+
+        thread = sorted(
+            (m for m in held if m.get("thread_ts") == parent_ts and m["ts"] != parent_ts and within(float(m["ts"]))),
+            key=lambda m: float(m["ts"]),
+        )
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        page = thread[start : start + limit]
+        more = start + limit < len(thread)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
+        return {
+            "ok": True,
+            "messages": [self._shown(m, with_metadata) for m in [parent, *page]],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _shown(self, message: dict[str, Any], with_metadata: bool) -> dict[str, Any]:
+        """A stored message as the history methods return it: the app's own carry its bot user and bot id."""
+        mine = {} if message.get("user") else {"user": self.bot_user_id, "bot_id": self.bot_id}
+        kept = {key: copy.deepcopy(value) for key, value in message.items() if key != "metadata" or with_metadata}
+        return {"type": "message"} | mine | kept
+
+    def add_person_message(self, channel: str, user_id: str, text: str, thread_ts: str | None = None) -> dict[str, Any]:
+        """A message a person wrote (not the app), in a channel or in a thread there."""
+        message: dict[str, Any] = {"ts": self.next_ts(), "text": text, "user": user_id, "team": self.team_id}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self.messages.setdefault(channel, []).append(message)
+        return copy.deepcopy(message)
 
     def open_conversation(self, args: dict[str, Any]) -> dict[str, Any]:
         users = [user for user in str(args.get("users", "")).split(",") if user]
@@ -347,7 +295,11 @@ class SlackState:
         user_id = args.get("user")
         if not user_id:
             return api_error("user_not_found")
-        return {"ok": True, "user": copy.deepcopy(self.users.get(user_id) or self.user(user_id))}
+        if user_id in self.users or not any(user_id in other.users for other in self.connected):
+            member = self.users.get(user_id) or self.user(user_id)
+            return {"ok": True, "user": copy.deepcopy(member) | {"team_id": self.team_id}}  # this workspace's own
+        external = next(other.users[user_id] for other in self.connected if user_id in other.users)
+        return {"ok": True, "user": copy.deepcopy(external)}
 
     def users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         """users.list: the people added to the workspace, by id, `limit` at a time with a cursor."""
@@ -400,6 +352,34 @@ class SlackState:
             link = f"https://example.slack.com/files/{self.bot_user_id}/{file['id']}/{file['filename']}"
             done.append(shown | {"size": len(file["content"]), "permalink": link, "channels": [channel_id]})
         return {"ok": True, "files": done}
+
+    def share_file(self, name: str, content: bytes, user_id: str) -> dict[str, Any]:
+        """A file a person uploads (into a form's file_input): Slack's file object, as the form's state holds it."""
+        file_id = f"F{next(self.ids):08d}"
+        kind = name.rsplit(".", 1)[-1].lower() if "." in name else "binary"
+        address = f"{self.base}/files/{file_id}/{name}"
+        self.shared[file_id] = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "filetype": kind,
+            "mimetype": "text/calendar" if kind == "ics" else "application/octet-stream",
+            "size": len(content),
+            "user": user_id,
+            "url_private": address,
+            "url_private_download": f"{address}?download=1",
+            "content": content,
+        }
+        return self.file_object(file_id)
+
+    def file_object(self, file_id: str) -> dict[str, Any]:
+        return {key: value for key, value in self.shared[file_id].items() if key != "content"}
+
+    def file_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """files.info: a file people shared, without its content (the app downloads that from url_private)."""
+        if args.get("file") not in self.shared:
+            return api_error("file_not_found")
+        return {"ok": True, "file": self.file_object(str(args["file"]))}
 
     def create_canvas(self, args: dict[str, Any]) -> dict[str, Any]:
         """canvases.create: a canvas with a title and Markdown content, tabbed in a channel when one is given."""

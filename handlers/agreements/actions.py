@@ -8,9 +8,18 @@ from slack_sdk import WebClient
 import handlers.agreements.messages as messages
 import handlers.agreements.modals as modals
 from domain import agreements as ag
-from handlers.agreements.publishing import ask_creator, parse_number, publish_summary, read_agreement
-from handlers.blocks import section
+from domain.quiet import Notice
+from domain.words import mention
+from handlers.agreements.publishing import (
+    ask_creator,
+    parse_number,
+    publish_summary,
+    read_agreement,
+    refresh_parties,
+)
+from handlers.blocks import notice_view, section
 from handlers.context import Deps, Job, after_ack, respond_to
+from handlers.home.refresh import home_changed
 from handlers.jobs import JobRun
 from handlers.publish import say
 from storage import agreements as store
@@ -63,11 +72,16 @@ def confirm(run: JobRun, body: dict) -> None:
             note = section(f"🎉 Everyone has confirmed agreement #{record.number}: it's agreed.")
             for party in record.slack_parties:
                 if party != user_id:
-                    run.post_once(f"agreed {party}", party, [note], f"Agreement #{record.number} is agreed")
+                    said = f"Agreement #{record.number} is agreed"
+                    run.notify_once(
+                        f"agreed {party}", party, [note], said, notice=Notice.AGREEMENT_NEWS, link=record.permalink
+                    )
         if (body.get("channel") or {}).get("id", "").startswith("D"):  # their request to confirm: show it's done
             respond(blocks=messages.confirmed_blocks(record, thanks, deps.today()), text=thanks, replace_original=True)
         else:
             say(respond, thanks)
+        if outcome is Confirmation.AGREED:  # a confirmation that leaves it a draft changes nobody's Home tab
+            refresh_parties(run, record)
 
 
 def handle_propose_change(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
@@ -89,26 +103,33 @@ def handle_propose_change(ack: Ack, body: dict, respond: Respond, client: WebCli
 def handle_record_review(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
     ack()
     number, _, day = body["actions"][0].get("value", "").partition(":")
-    record, today = read_agreement(deps, body["team"]["id"], number), deps.today()
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    record, today = read_agreement(deps, team_id, number), deps.today()
+
+    def tell(text: str) -> None:
+        if body.get("response_url"):  # a nudge's button: answered beside it
+            say(respond, text)
+            return
+        # The Home tab's button: there is no message to answer beside, so a small window says it, and their tab
+        # (which showed a review to record) is brought up to date.
+        client.views_open(trigger_id=body["trigger_id"], view=notice_view("Record review", text))
+        home_changed(deps, body, team_id, [user_id])
+
     if record is None:
-        say(respond, "That agreement is no longer here.")
+        tell("That agreement is no longer here.")
         return
-    if not record.is_party(body["user"]["id"]):
-        say(
-            respond,
-            f"Only the people named in agreement #{record.number} can record its reviews. {ask_creator(record)}",
-        )
+    if not record.is_party(user_id):
+        tell(f"Only the people named in agreement #{record.number} can record its reviews. {ask_creator(record)}")
         return
     if record.status == ag.ENDED or record.next_review is None:
-        say(respond, f"Agreement #{record.number} has ended, so there are no more reviews to record.")
+        tell(f"Agreement #{record.number} has ended, so there are no more reviews to record.")
         return
     review_date = record.next_review
     done = next((r for r in reversed(record.reviews) if r.review_date.isoformat() == day), None)
     if done is not None and day != review_date.isoformat():
-        say(
-            respond,
-            f"<@{done.recorded_by}> already recorded the review due {ag.short_date(done.review_date, today)}. "
-            f"The next one is on {ag.long_date(review_date)}.",
+        tell(
+            f"{mention(done.recorded_by, first=True)} already recorded the review due "
+            f"{ag.short_date(done.review_date, today)}. The next one is on {ag.long_date(review_date)}."
         )
         return
     suggested = ag.suggested_next_review(review_date, record.review_every_days, record.end_date, today)

@@ -25,7 +25,7 @@ from domain import agreements as ag
 from domain.words import mentions
 from handlers import forms
 from handlers import personal_data as pd
-from handlers.agreements.publishing import ask_to_confirm, publish, publish_summary
+from handlers.agreements.publishing import ask_to_confirm, publish, publish_summary, refresh_parties
 from handlers.blocks import section
 from handlers.context import Deps, Job, after_ack
 from handlers.ids import Block, responsibility_block
@@ -145,6 +145,7 @@ def announce(run: JobRun, team_id: str, number: int, user_id: str) -> None:
     if not posted:
         said += " If the channel is private, type `/invite @Programme Talks` there; I'll post it when anything changes."
     run.post_once("told writer", user_id, [section(said)], f"Agreement #{number} saved")
+    refresh_parties(run, record)
 
 
 # ---- proposing a change -------------------------------------------------------------------------------------
@@ -203,6 +204,7 @@ def announce_change(run: JobRun, team_id: str, number: int, user_id: str, note: 
     record, _ = publish_summary(run, team_id, number)
     waiting = [u for u in record.waiting_for if u != user_id]
     ask_to_confirm(run, record, waiting, messages.change_intro(record, user_id, note))
+    refresh_parties(run, record)
 
 
 # ---- recording a review -------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 from domain import agreements as ag
 from domain import text as t
 from domain.agreements import AGREED, CREDITED, DRAFT, ENDED, OUTCOMES, AgreementRecord, Stage
-from domain.words import join_and
+from domain.words import join_and, mention
 from handlers.blocks import (
     MESSAGE_TEXT_CHARS,
     SECTION_CHARS,
@@ -99,9 +99,11 @@ def agreement_blocks(record: AgreementRecord, today: dt.date) -> list[Block]:
 def party_label(party: ag.Party) -> str:
     """Escaped mrkdwn naming a party (as domain.agreements.party_mrkdwn), with long names shortened."""
     if party.user_id:
-        return f"<@{party.user_id}>"
+        return mention(party.user_id)
     organisation = t.escaped_within(party.organisation or "", NAME_CHARS)
-    return f"{organisation} (contact: {t.escaped_within(party.contact or '', NAME_CHARS)})"
+    if not party.contact:  # a party erased since: "a former member"
+        return organisation
+    return f"{organisation} (contact: {t.escaped_within(party.contact, NAME_CHARS)})"
 
 
 def parties_line(parties: Sequence[ag.Party], room: int = SECTION_CHARS) -> str:
@@ -142,7 +144,7 @@ def _reviews_line(record: AgreementRecord, today: dt.date) -> str:
         last = record.reviews[-1]
         line += (
             f"\n_Last review ({ag.short_date(last.review_date, today)}): {OUTCOMES.get(last.outcome, last.outcome)}, "
-            f"recorded by <@{last.recorded_by}>_"
+            f"recorded by {mention(last.recorded_by)}_"
         )
     return line
 
@@ -208,13 +210,13 @@ def show_blocks(record: AgreementRecord, viewer: str, today: dt.date, tz: ZoneIn
         return hidden_blocks(Kind.AGREEMENT)
     blocks = agreement_blocks(record, today)
     history = [
-        f"• Version {v.version}, {ag.short_date(v.created_at.astimezone(tz).date(), today)}, by <@{v.changed_by}>"
+        f"• Version {v.version}, {ag.short_date(v.created_at.astimezone(tz).date(), today)}, by {mention(v.changed_by)}"
         + (f": {t.escaped_within(v.note, 150)}" if v.note else "")
         for v in record.versions
     ]
     history += [
         f"• Review of {ag.short_date(r.review_date, today)}: {OUTCOMES.get(r.outcome, r.outcome)}, credited: "
-        f"{CREDITED.get(r.credited, r.credited).lower()}, by <@{r.recorded_by}>"
+        f"{CREDITED.get(r.credited, r.credited).lower()}, by {mention(r.recorded_by)}"
         for r in record.reviews
     ]
     if history:

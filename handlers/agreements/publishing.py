@@ -1,11 +1,14 @@
 """Telling Slack about an agreement once its transaction has closed: the channel's summary, kept up to date,
-and direct messages asking parties to confirm. Also reading the agreement a button or form is about."""
+direct messages asking parties to confirm, and its parties' Home tabs. Also reading the agreement a button or form
+is about."""
 
 from __future__ import annotations
 
 import handlers.agreements.messages as messages
 from domain import agreements as ag
+from domain.words import ERASED
 from handlers.context import Deps, after_ack
+from handlers.home.refresh import refresh_homes
 from handlers.jobs import JobRun
 from handlers.publish import Posted, update_message
 from storage import agreements as store
@@ -13,8 +16,9 @@ from storage import agreements as store
 
 @after_ack
 def publish(run: JobRun, team_id: str, number: int) -> None:
-    """A job: bring the agreement's summary up to date."""
-    publish_summary(run, team_id, number)
+    """A job: bring the agreement's summary, and its parties' Home tabs, up to date (a review was recorded)."""
+    record, _ = publish_summary(run, team_id, number)
+    refresh_parties(run, record)
 
 
 def publish_summary(run: JobRun, team_id: str, number: int) -> tuple[ag.AgreementRecord, bool]:
@@ -48,6 +52,11 @@ def publish_summary(run: JobRun, team_id: str, number: int) -> tuple[ag.Agreemen
         return record, True
 
 
+def refresh_parties(run: JobRun, record: ag.AgreementRecord) -> None:
+    """Publish again the Home tabs of the agreement's Slack parties (those who have opened theirs)."""
+    refresh_homes(run, record.team_id, record.slack_parties)
+
+
 def ask_to_confirm(run: JobRun, record: ag.AgreementRecord, user_ids: list[str], intro: str) -> None:
     """Ask each of these parties, by direct message, to confirm the current version (once each)."""
     message = messages.confirm_request(record, intro, run.deps.today())
@@ -68,4 +77,6 @@ def parse_number(word: str) -> int | None:
 
 
 def ask_creator(record: ag.AgreementRecord) -> str:
+    if record.created_by == ERASED:  # who wrote it has left: its parties are the ones to ask
+        return "If you think you should be one of them, have a word with its parties."
     return f"If you think you should be one of them, have a word with <@{record.created_by}>, who wrote it."

@@ -3,6 +3,7 @@ says, Restore and Delete), what it becomes once decided, what its author is told
 
 Pure functions over storage.concerns' records. Who reported something is shown to champions and admins only: never
 to its author, and never in the channel. People's words are escaped into verbatim mrkdwn and fitted after escaping.
+Someone since erased is "a former member"; once what was reported is deleted, its words are never shown again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
 
 from domain import text as t
+from domain.words import mention
 from handlers.blocks import context, section, user_sections
 from handlers.ids import Action
 from handlers.report_menu import NOUNS
@@ -49,9 +51,9 @@ def reviewer_notice(concern: ConcernRecord, subject: Subject) -> list[Block]:
     noun = NOUNS[concern.kind]
     return [
         section(
-            f"🚩 *A concern was reported* about a {noun} by <@{concern.author_id}> in <#{concern.channel_id}>. "
-            f"<@{concern.reported_by}> reported it. I've hidden it everywhere I posted it until one of you restores "
-            "or deletes it."
+            f"🚩 *A concern was reported* about a {noun} by {mention(concern.author_id)} in <#{concern.channel_id}>. "
+            f"{mention(concern.reported_by, first=True)} reported it. I've hidden it everywhere I posted it until one "
+            "of you restores or deletes it."
         ),
         *user_sections(subject.words, heading="*What it says*\n", room=WORDS_CHARS),
         ActionsBlock(
@@ -82,19 +84,31 @@ def reviewer_notice(concern: ConcernRecord, subject: Subject) -> list[Block]:
 
 
 def decided_notice(concern: ConcernRecord) -> list[Block]:
-    """What a champion's or admin's direct message says once someone has decided (what it said is left out)."""
-    noun = NOUNS[concern.kind]
-    said = (
-        f"✅ <@{concern.decided_by}> restored it: it's visible again."
-        if concern.status is Status.RESTORED
-        else f"🗑️ <@{concern.decided_by}> deleted it."
-    )
+    """What a champion's or admin's direct message says once someone has decided, or what was reported has gone
+    (what it said is left out)."""
+    noun, decider = NOUNS[concern.kind], mention(concern.decided_by, first=True)
+    if concern.status is Status.RESTORED and concern.subject_deleted_at:
+        said = f"✅ {decider} restored it.\nThe reported {noun} has since been deleted."
+    elif concern.status is Status.RESTORED:
+        said = f"✅ {decider} restored it: it's visible again."
+    elif concern.status is Status.REMOVED:
+        said = f"🗑️ {decider} deleted it."
+    else:
+        said = f"The reported {noun} has since been deleted, before anyone decided."
     return [
         section(
-            f"🚩 A concern was reported about a {noun} by <@{concern.author_id}> in <#{concern.channel_id}>; "
-            f"<@{concern.reported_by}> reported it.\n{said}"
+            f"🚩 A concern was reported about a {noun} by {mention(concern.author_id)} in <#{concern.channel_id}>; "
+            f"{mention(concern.reported_by)} reported it.\n{said}"
         )
     ]
+
+
+def notice_blocks(concern: ConcernRecord, subject: Subject | None) -> list[Block]:
+    """A champion's or admin's direct message about a concern as it stands: asking them to decide while it is open
+    and what was reported is there, else what became of it."""
+    if concern.status is Status.OPEN and subject is not None and not concern.subject_deleted_at:
+        return reviewer_notice(concern, subject)
+    return decided_notice(concern)
 
 
 def author_reported(concern: ConcernRecord, subject: Subject) -> list[Block]:
@@ -115,10 +129,11 @@ def author_decided(concern: ConcernRecord) -> list[Block]:
     """What an author is told once a champion or admin has decided."""
     noun, where = NOUNS[concern.kind], f"<#{concern.channel_id}>"
     if concern.status is Status.RESTORED:
-        said = f"✅ Good news: <@{concern.decided_by}> reviewed your {noun} in {where}, and it's visible again."
+        said = f"✅ Good news: {mention(concern.decided_by)} reviewed your {noun} in {where}, and it's visible again."
     else:
         said = (
-            f"Your {noun} in {where} that someone reported has been removed after review by <@{concern.decided_by}>. "
+            f"Your {noun} in {where} that someone reported has been removed after review by "
+            f"{mention(concern.decided_by)}. "
             "If you'd like to know why, or to share it again without the details, have a word with them."
         )
     return [section(said)]
@@ -126,13 +141,20 @@ def author_decided(concern: ConcernRecord) -> list[Block]:
 
 def decider_told(concern: ConcernRecord) -> str:
     if concern.status is Status.RESTORED:
-        return f"✅ Restored: it's visible again everywhere I posted it, and I've let <@{concern.author_id}> know."
-    return f"🗑️ Deleted: I've removed it and its messages, and let <@{concern.author_id}> know."
+        return (
+            f"✅ Restored: it's visible again everywhere I posted it, and I've let {mention(concern.author_id)} know."
+        )
+    return f"🗑️ Deleted: I've removed it and its messages, and let {mention(concern.author_id)} know."
 
 
 def already_decided(concern: ConcernRecord) -> str:
+    if concern.status is Status.GONE:
+        return (
+            f"The reported {NOUNS[concern.kind]} has since been deleted, so there's nothing to decide. "
+            "Nothing has changed."
+        )
     did = "restored" if concern.status is Status.RESTORED else "deleted"
-    return f"<@{concern.decided_by}> already {did} this, so nothing more has changed."
+    return f"{mention(concern.decided_by, first=True)} already {did} this, so nothing more has changed."
 
 
 def own_post(concern: ConcernRecord) -> str:

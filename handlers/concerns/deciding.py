@@ -15,8 +15,11 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 import handlers.concerns.blocks as cb
-from handlers.concerns.showing import remove_everywhere, show_everywhere
+from domain.words import ERASED
+from handlers.concerns.notices import show_notices
+from handlers.concerns.showing import remove_everywhere, show_everywhere, shown_on_homes
 from handlers.context import Deps, Job, after_ack, respond_to
+from handlers.home.refresh import refresh_homes
 from handlers.jobs import JobRun
 from handlers.permissions import CANT_CHECK, workspace_admin
 from handlers.publish import say, update_message
@@ -67,6 +70,8 @@ def decide(run: JobRun, body: dict, decision: str) -> None:
         say(respond, cb.own_post(concern))
         return
     if not noted["changed"]:
+        if concern.status is Status.GONE:  # deleted meanwhile: its messages no longer show its words
+            show_notices(run, team_id, [concern.id])
         say(respond, cb.already_decided(concern))
         return
     if concern.status is Status.RESTORED:
@@ -75,8 +80,10 @@ def decide(run: JobRun, body: dict, decision: str) -> None:
         remove_everywhere(run, [Where(channel_id, ts) for channel_id, ts in noted["messages"]])
     for notice in notices:
         update_message(run.client, notice.channel_id, notice.ts, cb.decided_notice(concern), cb.notice_text(concern))
-    run.post_once("told author", concern.author_id, cb.author_decided(concern), cb.author_text(concern))
+    if concern.author_id != ERASED:  # an author since erased has no one to tell
+        run.post_once("told author", concern.author_id, cb.author_decided(concern), cb.author_text(concern))
     say(respond, cb.decider_told(concern))
+    refresh_homes(run, team_id, noted.get("homes") or [])  # shown on their Home tabs again, or gone for good
 
 
 def _decide(
@@ -90,6 +97,7 @@ def _decide(
     if concern.author_id == user_id:
         return {"own": True}
     subject = cs.get_subject(session, team_id=team_id, kind=concern.kind, subject_id=concern.subject_id)
+    homes = shown_on_homes(session, concern.kind, team_id, concern.subject_id)  # before it may be deleted
     outcome = cs.decide_concern(
         session, team_id=team_id, concern_id=concern_id, decision=decision, decided_by=user_id, now=run.deps.clock()
     )
@@ -107,7 +115,7 @@ def _decide(
             details={"concern": concern_id, "kind": str(decided.kind)},
         )
     messages = [[where.channel_id, where.ts] for where in subject.messages] if subject else []
-    return {"changed": changed, "messages": messages}
+    return {"changed": changed, "messages": messages, "homes": homes}
 
 
 def _may_decide(run: JobRun, team_id: str, user_id: str) -> bool | None:

@@ -3,8 +3,8 @@
 The click is recorded in the outbox and acknowledged; then, as a job: the concern is recorded and the thing hidden
 in one transaction, with its REPORTED entry in the audit trail (a second report of something already hidden
 changes nothing); every message showing it says it is hidden; the person who reported it is thanked, only them;
-its author is told kindly by direct message (not who reported it); and the workspace's champions and admins are
-each sent a direct message naming who reported it, with Restore and Delete.
+its author is told kindly by direct message (not who reported it); the workspace's champions and admins are
+each sent a direct message naming who reported it, with Restore and Delete; and it leaves the Home tabs showing it.
 
 Admins are the workspace's owners and admins as Slack's users.list says now (users:read), not only those who once
 appointed a champion: an admin who never used the app should still hear that a child may be named in a channel.
@@ -20,8 +20,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 import handlers.concerns.blocks as cb
-from handlers.concerns.showing import show_everywhere
+from domain.words import ERASED
+from handlers.concerns.showing import show_everywhere, shown_on_homes
 from handlers.context import Deps, Job, after_ack, respond_to
+from handlers.home.refresh import refresh_homes
 from handlers.jobs import CantCheck, JobRun
 from handlers.publish import PASSING, Posted, say
 from handlers.report_menu import reported
@@ -75,10 +77,11 @@ def report(run: JobRun, body: dict) -> None:
     with deps.sessions.begin() as session:
         concern = cs.get_concern(session, team_id=team_id, concern_id=noted["concern"])
         subject = cs.get_subject(session, team_id=team_id, kind=kind, subject_id=subject_id)
+        homes = shown_on_homes(session, kind, team_id, subject_id)
     if concern is None or subject is None:  # decided and deleted meanwhile
         return
     say(respond, cb.THANKS)
-    if concern.author_id != concern.reported_by:
+    if concern.author_id not in (concern.reported_by, ERASED):  # not themselves, nor someone since erased
         run.post_once("told author", concern.author_id, cb.author_reported(concern, subject), cb.author_text(concern))
     deciding = reviewers(run, team_id, concern.author_id)
     if not deciding:  # Slack always has an owner, so only when the author is the one owner and there's no champion
@@ -97,6 +100,7 @@ def report(run: JobRun, body: dict) -> None:
                     channel_id=told.channel_id,
                     ts=told.ts,
                 )
+    refresh_homes(run, team_id, homes)  # it is hidden from their Home tabs too
 
 
 def reviewers(run: JobRun, team_id: str, author_id: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Every message the app posted about a reported thing, brought in line with what the database now holds: hidden
-(each feature's builder shows a hidden record as a note saying so), shown again, or removed.
+(each feature's builder shows a hidden record as a note saying so), shown again, or removed. And whose Home tab
+shows it, to publish theirs again.
 
 Updating a message to what the database holds can be done any number of times with the same result, so a job
 that hides or restores may be done again after a crash without harm.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from slack_sdk.models.blocks import Block
+from sqlalchemy.orm import Session
 
 import handlers.agreements.messages as agreement_messages
 import handlers.meetups.blocks as meetup_blocks
@@ -39,6 +41,25 @@ def remove_everywhere(run: JobRun, messages: Iterable[Where]) -> None:
     """Delete the messages that showed something now deleted (a message already gone is fine)."""
     for where in messages:
         delete_message(run.client, where.channel_id, where.ts)
+
+
+def shown_on_homes(session: Session, kind: Kind, team_id: str, subject_id: int) -> list[str]:
+    """Whose Home tab shows the thing (while it is not hidden): a request's requester and the people who offered on
+    it, an agreement's Slack parties, an event's invited people and those going or interested. A share is on
+    nobody's."""
+    if kind is Kind.REQUEST:
+        request = rs.get_request(session, team_id=team_id, request_id=subject_id)
+        return [request.requester_id, *request.offerers] if request else []
+    if kind is Kind.AGREEMENT:
+        agreement = ags.get_agreement(session, team_id=team_id, number=subject_id)
+        return list(agreement.slack_parties) if agreement else []
+    if kind is Kind.EVENT:
+        meetup = ms.get_meetup(session, team_id=team_id, meetup_id=subject_id)
+        if meetup is None:
+            return []
+        copies = ms.list_meetup_copies(session, team_id=team_id, meetup_id=subject_id)
+        return [*(copy.invited_user for copy in copies if copy.invited_user), *meetup.going, *meetup.interested]
+    return []
 
 
 def _update(run: JobRun, messages: list[Shown]) -> None:

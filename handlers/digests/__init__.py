@@ -9,13 +9,18 @@ from __future__ import annotations
 from slack_bolt import App
 
 from domain import text as t
+from domain.calendar import zone_time
+from domain.quiet import back_words
 from domain.schedule import Schedule, ScheduleError, next_run, parse_schedule
 from handlers.blocks import section
 from handlers.context import Deps, Job, TalksRequest, TalksVerb, after_ack, respond_to
 from handlers.jobs import JobRun, talks_request
+from handlers.partnerships.reading import note_connected_channel
 from handlers.permissions import refusal
+from handlers.prompts.pausing import pause_channel, paused_until, resume_channel
 from handlers.publish import NotPosted
 from storage import subscriptions as subs
+from storage.prompts import Paused
 
 EXAMPLE = "`/talks digest here weekly mon 09:00`"
 
@@ -27,7 +32,7 @@ def register(app: App, deps: Deps) -> None:
 def handle_digest(request: TalksRequest) -> Job | None:
     words = request.rest.split(maxsplit=1)
     action = words[0].lower() if words else ""
-    if action in ("here", "off", "stop", "now"):
+    if action in ("here", "off", "stop", "now", "pause", "resume"):
         return Job(change_digest, (request.command, action, words[1] if len(words) > 1 else ""))
     if action == "preview":
         return Job(preview, (request.command,))
@@ -37,7 +42,7 @@ def handle_digest(request: TalksRequest) -> Job | None:
     else:
         request.say(
             f"I don't know `/talks digest {t.escape(action)}`. Try {EXAMPLE}, `/talks digest daily 08:30`, "
-            "`/talks digest off`, `/talks digest preview` or `/talks digest now`."
+            "`/talks digest off`, `/talks digest preview`, `/talks digest now` or `/talks digest pause 2 weeks`."
         )
     return None
 
@@ -47,6 +52,7 @@ def preview(run: JobRun, command: dict) -> None:
     """The digest this channel would get now, shown only to the person who asked."""
     deps = run.deps
     assert deps.digests is not None, "create_app hands every process a digest desk"
+    note_connected_channel(deps, run.client, command["team_id"], command["channel_id"])  # shared with others?
     shown = deps.digests.preview(command["team_id"], command["channel_id"], deps.clock())
     respond_to(command)(blocks=shown, response_type="ephemeral")
 
@@ -57,10 +63,19 @@ def change_digest(run: JobRun, command: dict, action: str, words: str) -> None:
     request = talks_request(run, command)
     if why := refusal(request, "change a channel's digest", champions_may=True):
         request.say(why)
-    elif action == "here":
+        return
+    if action in ("here", "now"):  # is the channel shared with other organisations (Slack Connect)?
+        note_connected_channel(run.deps, run.client, request.team_id, _channel(request))
+    if action == "here":
         _subscribe(run, request, words)
     elif action in ("off", "stop"):
         _unsubscribe(request)
+    elif action == "pause":
+        subscription = _subscription(request)
+        pause_channel(request, Paused.DIGEST, words, running=subscription is not None and subscription.active)
+    elif action == "resume":
+        if resume_channel(request, Paused.DIGEST):
+            request.say("▶️ This channel's digest is back on: the next covers everything since its last one.")
     else:
         assert run.deps.digests is not None, "create_app hands every process a digest desk"
         said = run.deps.digests.post_now(request.team_id, _channel(request), run.deps.clock())
@@ -76,9 +91,13 @@ def _when(request: TalksRequest, schedule: Schedule) -> str:
     return f"{moment:%A} {moment.day} {moment:%B} at {moment:%H:%M}"
 
 
-def _show(request: TalksRequest) -> None:
+def _subscription(request: TalksRequest) -> subs.Subscription | None:
     with request.deps.sessions.begin() as session:
-        subscription = subs.get_subscription(session, team_id=request.team_id, channel_id=_channel(request))
+        return subs.get_subscription(session, team_id=request.team_id, channel_id=_channel(request))
+
+
+def _show(request: TalksRequest) -> None:
+    subscription = _subscription(request)
     if subscription is None or (not subscription.active and not subscription.paused_because):
         request.say(f"This channel gets no digest. Champions and admins can start one with {EXAMPLE}.")
         return
@@ -89,8 +108,15 @@ def _show(request: TalksRequest) -> None:
             f"To start it again, type `/talks digest here {schedule.to_text()}`."
         )
         return
+    if pause := paused_until(request, Paused.DIGEST):
+        request.say(
+            f"This channel gets a digest {schedule.describe()} ({zone_time(request.deps.tz)}), but it's paused until "
+            f"{back_words(pause.back_on)}: the first after that covers everything since the last one. "
+            "`/talks digest resume` starts it sooner."
+        )
+        return
     request.say(
-        f"This channel gets a digest {schedule.describe()} ({request.deps.tz.key} time). "
+        f"This channel gets a digest {schedule.describe()} ({zone_time(request.deps.tz)}). "
         f"The next one is on {_when(request, schedule)}."
     )
 
@@ -119,7 +145,7 @@ def _subscribe(run: JobRun, request: TalksRequest, words: str) -> None:
     if isinstance(posted, NotPosted):
         warning = f"\n⚠️ But I can't post here yet: {posted.reason}."
     request.say(
-        f"✅ Done: this channel will get a digest {schedule.describe()} ({request.deps.tz.key} time). "
+        f"✅ Done: this channel will get a digest {schedule.describe()} ({zone_time(request.deps.tz)}). "
         f"The first is on {_when(request, schedule)}.{warning}"
     )
 

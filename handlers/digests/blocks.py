@@ -15,10 +15,27 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock, HeaderBlock, PlainTextObject
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DividerBlock,
+    HeaderBlock,
+    PlainTextObject,
+    SectionBlock,
+)
 
 from domain import text as t
-from domain.digest import Attention, Digest, DigestRequest, DigestShare, ExtraSection, OpenRequest, Undelivered
+from domain.digest import (
+    Attention,
+    Digest,
+    DigestRequest,
+    DigestShare,
+    ExtraItem,
+    ExtraSection,
+    OpenRequest,
+    Undelivered,
+)
 from domain.words import TWO_QUESTIONS, mentions, plural
 from handlers.blocks import MESSAGE_TEXT_CHARS, context, section, text_size
 from handlers.ids import Action
@@ -178,9 +195,13 @@ def _extra_parts(extras: Sequence[ExtraSection], *, room: int, chars: int) -> li
     blocks: list[Block] = []
     for index, extra in enumerate(extras):
         left = chars - text_size(blocks) - HEADER_CHARS - 100  # the header, and the lines saying what is left out
-        lines, left_out = _fitting_lines(extra.lines, min(SECTION_CHARS, left))
+        buttons = sum(len(item.button_text) for item in extra.items)
+        lines, left_out = _fitting_lines(extra.lines, min(SECTION_CHARS, left - buttons))
         part: list[Block] = [_header(extra.title)]
-        if lines:
+        if lines and extra.items:  # each line a block of its own, found again by its block_id
+            kept = len(extra.lines) - left_out
+            part += [_item_block(line, item) for line, item in zip(extra.lines[:kept], extra.items, strict=False)]
+        elif lines:
             part.append(section(lines))
         if extra.more + left_out:
             part.append(context(f"…and {extra.more + left_out} more"))
@@ -190,6 +211,15 @@ def _extra_parts(extras: Sequence[ExtraSection], *, room: int, chars: int) -> li
             break
         blocks += part
     return blocks
+
+
+def _item_block(line: str, item: ExtraItem) -> SectionBlock:
+    """A line of an extra section as a section of its own, with its block_id and its button, if it has one."""
+    block = section(line)
+    block.block_id = item.block_id
+    if item.button_text:
+        block.accessory = ButtonElement(text=item.button_text, action_id=item.button_action, value=item.button_value)
+    return block
 
 
 def _questions() -> list[Block]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import handlers.follows.blocks as blocks
 from domain.matching import tags_named
+from domain.quiet import Notice
 from domain.records import ShareCard
 from domain.text import find_tags
 from handlers.context import Job, after_ack
@@ -69,11 +70,13 @@ def _match_request(run: JobRun, team_id: str, request_id: int) -> None:
             run.note(session, "suggested", new)
     if suggested := run.value("suggested"):
         shares = _shares(sessions, team_id, suggested)
-        run.post_once(
+        run.notify_once(
             "told practice",
             request.requester_id,
             blocks.practice_blocks(request, shares),
             blocks.practice_text(request),
+            notice=Notice.MATCH,
+            link=request.permalink,
         )
     refresh_homes(run, team_id, [request.requester_id])
 
@@ -105,7 +108,10 @@ def _match_share(run: JobRun, team_id: str, share_id: int) -> None:
             request = rs.get_request(session, team_id=team_id, request_id=request_id)
         if request is not None and not request.resolved:
             said = blocks.helped_blocks(share, request)
-            run.post_once(f"told {request_id}", request.requester_id, said, blocks.helped_text(share))
+            text = blocks.helped_text(share)
+            run.notify_once(
+                f"told {request_id}", request.requester_id, said, text, notice=Notice.MATCH, link=share.permalink
+            )
 
 
 def _shares(sessions: Sessions, team_id: str, ids: list[int]) -> list[ShareCard]:

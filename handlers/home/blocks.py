@@ -157,12 +157,18 @@ def _attention(attention: h.Attention, now: dt.datetime, today: dt.date, tz: Zon
         ]
         blocks += _titled("*Agreement reviews overdue*", lines, attention.more_overdue, "agreement")
     if attention.failed:
-        lines = [
-            f"• <#{f.channel_id}>: {t.escape(f.error or 'not delivered')}, {_moment(f.scheduled_for, tz)}"
-            for f in attention.failed
-        ]
+        lines = [_failed_line(f, today, tz) for f in attention.failed]
         blocks += _titled("*Channels whose digest was not delivered*", lines, 0, "channel")
     return blocks
+
+
+def _failed_line(failed: h.FailedDigest, today: dt.date, tz: ZoneInfo) -> str:
+    channel, why = f"<#{failed.channel_id}>", t.escape(failed.error or "not delivered")
+    if failed.paused_schedule is None:
+        return f"• {channel}: {why}, {_moment(failed.scheduled_for, tz)}"
+    since = ag.short_date(failed.scheduled_for.astimezone(tz).date(), today)
+    restart = t.escape(f"/talks digest here {failed.paused_schedule}")
+    return f"• {channel}: paused since {since}: {why}. To start it again, type `{restart}` in it"
 
 
 def _titled(title: str, lines: Sequence[str], more: int, noun: str, *, over: bool = False) -> list[Block]:

@@ -31,10 +31,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from domain import calendar
 from domain import meetups as mt
 from domain import text as t
 from domain.meetups import GOING, INTERESTED, MeetupCard, RsvpChange
-from domain.words import mentions, plural
+from domain.words import mention, mentions, plural
 from handlers.blocks import context, section, text_input
 from handlers.ids import Action, input_id
 from handlers.ids import Block as B
@@ -50,8 +51,8 @@ TITLE_CHARS = 100  # a title in a sentence
 
 
 def zone_name(tz: ZoneInfo) -> str:
-    """ "London" for Europe/London: how the form and help say which time zone times are in."""
-    return str(tz).rsplit("/", 1)[-1].replace("_", " ")
+    """ "UK" for Europe/London: how the form and help say which time zone times are in (domain.calendar)."""
+    return calendar.zone_name(tz)
 
 
 # ---- the form --------------------------------------------------------------------------------------------
@@ -159,7 +160,8 @@ def meetup_message(card: MeetupCard, tz: ZoneInfo, *, invited: bool = False) -> 
         return hidden_blocks(Kind.EVENT)
     blocks: list[Block] = []
     if invited:
-        blocks.append(section(f"👋 <@{card.created_by}> invited you to an event. Would you like to come?"))
+        inviter = mention(card.created_by, first=True)
+        blocks.append(section(f"👋 {inviter} invited you to an event. Would you like to come?"))
     where = mt.place_mrkdwn(card.place)
     blocks += [
         HeaderBlock(text=PlainTextObject(text=f"📅 {t.shorten(card.title, 140)}", emoji=True)),
@@ -176,7 +178,7 @@ def meetup_message(card: MeetupCard, tz: ZoneInfo, *, invited: bool = False) -> 
                 report_menu(Kind.EVENT, card.id),
             ]
         ),
-        context(f"Posted by <@{card.created_by}>", "Press your answer again to take it back"),
+        context(f"Posted by {mention(card.created_by)}", "Press your answer again to take it back"),
     ]
     return blocks
 

@@ -1,5 +1,6 @@
 """Meetups: `/event` opens a form; the meetup is posted with Going and Interested buttons whose counts stay
 current on every message that shows it (its channel, other channels invited, and invitations by direct message).
+The Home tabs of the people invited, and of whoever answers, show it too.
 
 The form's title, place and description go through the personal-data check: when it finds something, the form
 is shown again with the words kept and what was found at its top (handlers.personal_data), until they change or,
@@ -19,12 +20,14 @@ import handlers.meetups.blocks as mb
 from domain import meetups as mt
 from domain import text as t
 from domain.meetups import MeetupCard, MeetupForm
+from domain.quiet import Notice
 from domain.words import HELP_WORDS
 from handlers import forms
 from handlers import personal_data as pd
 from handlers.context import Deps, Job, after_ack, respond_to
+from handlers.home.refresh import refresh_homes
 from handlers.ids import Block
-from handlers.jobs import JobRun
+from handlers.jobs import Held, JobRun
 from handlers.metadata import ModalContext, from_metadata, to_metadata
 from handlers.publish import NotPosted, Posted, update_message
 from storage import meetups as ms
@@ -141,13 +144,16 @@ def send_out(run: JobRun, team_id: str, meetup_id: int) -> None:
         if copy.message_ts:  # posted by an earlier try of this job
             results.append((copy, Posted(channel_id=copy.channel_id, ts=copy.message_ts, permalink=None)))
             continue
-        result = run.post_once(
-            f"copy {copy.id}",
-            copy.channel_id,
-            mb.meetup_message(card, deps.tz, invited=copy.invited_user is not None),
-            mb.meetup_text(card, deps.tz),
-            permalink=copy.invited_user is None,
-        )
+        shown = mb.meetup_message(card, deps.tz, invited=copy.invited_user is not None)
+        text, step = mb.meetup_text(card, deps.tz), f"copy {copy.id}"
+        if copy.invited_user is not None:  # an invitation: held while they are paused, counted with a link to it
+            link = next((r.permalink for _, r in results if isinstance(r, Posted) and r.permalink), None)
+            invited = run.notify_once(step, copy.channel_id, shown, text, notice=Notice.INVITATION, link=link)
+            if isinstance(invited, Held):
+                continue
+            result = invited
+        else:
+            result = run.post_once(step, copy.channel_id, shown, text, permalink=True)
         if isinstance(result, Posted):
             with deps.sessions.begin() as session:
                 ms.record_meetup_copy(
@@ -170,6 +176,7 @@ def send_out(run: JobRun, team_id: str, meetup_id: int) -> None:
         not_invited=sum(1 for c, r in results if c.invited_user and isinstance(r, NotPosted)),
     )
     _tell(run, card.created_by, card.channel_id if card.channel_id in posted else None, note)
+    refresh_homes(run, team_id, [copy.invited_user for copy in copies if copy.invited_user])
 
 
 def _tell(run: JobRun, user_id: str, channel_id: str | None, note: list) -> None:
@@ -233,6 +240,7 @@ def answer(run: JobRun, body: dict, clicked: str) -> None:
     respond(text=note, response_type="ephemeral", replace_original=False)
     if card is not None and outcome["open"]:
         _refresh(run, team_id=team_id, meetup_id=card.id, shown=None)
+        refresh_homes(run, team_id, [user_id])
 
 
 def _refresh(run: JobRun, *, team_id: str, meetup_id: int, shown: MeetupCard | None) -> None:

@@ -32,7 +32,7 @@ from slack_sdk.models.views import View
 from domain import newsletter as nl
 from domain import text as t
 from domain.charts import month_label
-from domain.words import plural
+from domain.words import mention, plural
 from handlers.blocks import (
     MESSAGE_BLOCKS,
     MESSAGE_TEXT_CHARS,
@@ -109,7 +109,8 @@ def draft_head(
     ]
     if draft is not None and draft.published_at is not None:
         when = date_label(draft.published_at.astimezone(tz).date())
-        blocks.append(section(f"✅ Published in <#{draft.published_channel}> by <@{draft.published_by}> on {when}."))
+        by = mention(draft.published_by)
+        blocks.append(section(f"✅ Published in <#{draft.published_channel}> by {by} on {when}."))
     introduction = draft.introduction if draft else None
     if introduction and introduction.strip():
         blocks += user_sections(introduction, heading="*Introduction*\n", room=INTRO_CHARS)

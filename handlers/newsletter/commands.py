@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from domain import text as t
+from domain.calendar import zone_time
 from domain.charts import month_label
 from domain.monthly import EXAMPLE, MonthlySchedule, newsletter_month, next_run, parse_monthly
 from domain.newsletter import parse_month
@@ -98,13 +99,13 @@ def _schedule_said(request: TalksRequest) -> str:
 
 
 def _when(request: TalksRequest, schedule: MonthlySchedule) -> str:
-    """'on the first Monday of every month at 09:00 (Europe/London time). The next is on Monday 7 December,
+    """'on the first Monday of every month at 09:00 (UK time). The next is on Monday 7 December,
     for November 2026.'"""
     deps = request.deps
     moment = next_run(schedule, deps.clock(), deps.tz).astimezone(deps.tz)
     month, _ = newsletter_month(moment.date())
     return (
-        f"{schedule.describe()} ({deps.tz.key} time) and sent to the champions to review. The next is on "
+        f"{schedule.describe()} ({zone_time(deps.tz)}) and sent to the champions to review. The next is on "
         f"{moment:%A} {moment.day} {moment:%B}, for {month_label(month)}."
     )
 

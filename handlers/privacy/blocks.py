@@ -11,11 +11,12 @@ from slack_sdk.models.views import View
 
 from domain import text as t
 from domain.retention import POLICIES, Period, Record
-from domain.words import join_and, plural
+from domain.words import FORMER_MEMBER, join_and, plural
 from handlers.blocks import context, section, text_input
 from handlers.ids import Block as B
 from handlers.ids import View as V
-from storage.people import FORMER_MEMBER, PersonData
+from storage.people import PersonData
+from storage.person_columns import ERASURE, Fate
 
 NOUNS: Mapping[Record, str] = {
     Record.SHARES: "Shares",
@@ -177,6 +178,9 @@ def what_goes(data: PersonData, *, yourself: bool) -> tuple[list[str], list[str]
         )
         if number
     ]
+    own = {name for (name, _), rule in ERASURE.items() if rule.fate is Fate.OWN}
+    if rest := sum(len(f.rows) for f in data.found if f.table in own and f.key not in _TOLD):
+        goes.append(f"{plural(rest, 'other record')} of {'yours' if yourself else 'theirs'}")
     goes.append(f"the app's direct messages to {'you' if yourself else 'them'}")
     agreements = len(
         {(r.get("number"), r.get("title")) for f in data.found if f.key.startswith("agreement") for r in f.rows}
@@ -192,12 +196,26 @@ def what_goes(data: PersonData, *, yourself: bool) -> tuple[list[str], list[str]
             f"{plural(n('events'), 'event')} {'you' if yourself else 'they'} posted "
             f"{'stays' if n('events') == 1 else 'stay'} for the people going, without {your} name or description."
         )
-    if others := n("reports") + n("concerns_decided") + n("appointments") + n("digests"):
-        stays.append(f"{plural(others, 'other record')} (concerns, appointments, digests) stay without {your} name.")
+    kept = [f for f in data.found if f.table not in own and not f.key.startswith(("agreement", "events"))]
+    if others := sum(len(f.rows) for f in kept):
+        kinds = join_and(sorted({_KEPT_AS.get(f.table, f.table.replace("_", " ")) for f in kept}))
+        stays.append(
+            f"{plural(others, 'other record')} ({kinds}) {'stays' if others == 1 else 'stay'} without {your} name."
+        )
     stays.append(
         "The audit trail keeps what happened without the id, and records that an erasure happened: counts only."
     )
     return goes, stays
+
+
+# What the erase form tells of line by line (captures by them are their shares, told of as shares).
+# fmt: off
+_TOLD = frozenset((
+    "shares", "requests", "captured_from_you", "captured_by_you", "offers", "reactions", "highlights", "roles",
+    "event_answers", "event_invitations", "follows", "held_posts", "scheduled_messages", "concern_notices", "home",
+))
+# fmt: on
+_KEPT_AS = {"roles": "appointments", "digest_subscriptions": "digests", "newsletter_drafts": "newsletters"}
 
 
 def _its(number: int) -> str:

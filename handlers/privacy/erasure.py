@@ -1,11 +1,12 @@
 """`/talks erase me`, `/talks erase @name` (workspace owners and admins, for someone who has left) and
 `/talks erase workspace`: a form names exactly what will go and asks to confirm; the erasure is a job.
 
-Erasing a person (storage.people.erase_person) deletes their rows and replaces their id in joint records in one
+Erasing a person (storage.erasure.erase_person) deletes their rows and replaces their id in joint records in one
 transaction, noted as the job's first step; then the app's messages for them are deleted in Slack (chat.delete: a
 message already gone is fine), with its direct messages to them, and the messages that showed them among others (a
-request they offered on, an agreement, an event) are shown again without them. Erasing a workspace deletes every
-row with its team_id. Each leaves one audit entry saying an erasure happened, with counts.
+request they offered on, an agreement, an event, champions' and admins' messages about a concern) are shown again
+without them, and without their words. Erasing a workspace deletes every row with its team_id. Each leaves one
+audit entry saying an erasure happened, with counts.
 
 Who may erase whom is checked twice: before the form opens (so someone not allowed is told kindly at once) and in
 the job (handlers.permissions), which decides.
@@ -28,6 +29,7 @@ from domain import text as t
 from handlers import forms
 from handlers.agreements.publishing import publish_summary
 from handlers.blocks import notice_view, section
+from handlers.concerns.notices import show_notices
 from handlers.context import NOT_TAKEN as NOT_TAKEN_TEXT
 from handlers.context import Deps, Job, TalksRequest, after_ack
 from handlers.ids import Block
@@ -36,10 +38,11 @@ from handlers.metadata import from_metadata, to_metadata
 from handlers.permissions import refusal
 from handlers.publish import delete_message, passing, update_message
 from storage import audit, installations
+from storage import erasure as es
 from storage import meetups as ms
 from storage import people as ps
 from storage import requests as rs
-from storage.people import Erasure
+from storage.erasure import Erasure
 from storage.workspace_data import compact_search
 
 log = logging.getLogger(__name__)
@@ -154,7 +157,9 @@ def erase_person(run: JobRun, team_id: str, requester: str, subject: str, channe
         return
     if not run.done("erased"):
         with deps.sessions.begin() as session:  # the erasure, its audit entry and the note of them commit together
-            erasure = ps.erase_person(session, team_id=team_id, user_id=subject, keep_job_id=run.record.id)
+            erasure = es.erase_person(
+                session, team_id=team_id, user_id=subject, now=deps.clock(), keep_job_id=run.record.id
+            )
             if erasure.deleted or erasure.anonymised:
                 audit.add_entry(
                     session,
@@ -273,6 +278,7 @@ def _show_again(run: JobRun, team_id: str, erasure: Erasure) -> None:
             if copy.message_ts:
                 shown = mb.meetup_message(meetup, deps.tz, invited=copy.invited_user is not None)
                 update_message(client, copy.channel_id, copy.message_ts, shown, mb.meetup_text(meetup, deps.tz))
+    show_notices(run, team_id, erasure.concerns)
 
 
 def _tell(run: JobRun, user_id: str, channel_id: str | None, text: str) -> None:

@@ -17,6 +17,7 @@ from domain import text as t
 from domain.words import TWO_QUESTIONS, mentions
 from handlers.blocks import section
 from handlers.context import Deps, Job, TalksRequest, TalksVerb, after_ack
+from handlers.home.refresh import refresh_homes
 from handlers.jobs import JobRun, talks_request
 from handlers.permissions import ADMINS, ADMINS_AND_CHAMPIONS, refusal
 from handlers.publish import Posted
@@ -169,6 +170,7 @@ def _appoint(run: JobRun, request: TalksRequest, role: _Role, user_ids: list[str
         was = f"was already a {role.name}" if len(already) == 1 else f"were already {role.plural}"
         said.append(f"{mentions(already)} {was}, so nothing changed there.")
     request.say(" ".join(said))
+    refresh_homes(run, request.team_id, added)  # they now see what needs attention, and the last four weeks
 
 
 def _remove(run: JobRun, request: TalksRequest, role: _Role, user_ids: list[str]) -> None:
@@ -189,6 +191,7 @@ def _remove(run: JobRun, request: TalksRequest, role: _Role, user_ids: list[str]
         wasnt = "wasn't" if len(absent) == 1 else "weren't"
         said.append(f"{mentions(absent)} {wasnt} {_a(role, absent)}, so there was nothing to remove.")
     request.say(" ".join(said))
+    refresh_homes(run, request.team_id, removed)
 
 
 def _audit_roles(

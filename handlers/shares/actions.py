@@ -11,10 +11,12 @@ from slack_sdk.models.views import View
 
 import handlers.shares.blocks as blocks
 from domain import shares as checks
+from domain.quiet import Notice
 from handlers.context import Deps, Job, after_ack, respond_to
 from handlers.home.refresh import refresh_homes
-from handlers.jobs import JobRun
+from handlers.jobs import Held, JobRun
 from handlers.metadata import ModalContext, to_metadata
+from handlers.partnerships.forms import partners_for_form
 from handlers.publish import NotPosted, Posted, ephemeral, say, update_message
 from handlers.shares.posting import KINDS, post_record
 from storage import requests as rs
@@ -72,21 +74,26 @@ def offer_help(run: JobRun, body: dict) -> None:
         update_message(
             run.client, card.channel_id, card.message_ts, blocks.request_message(card), blocks.request_text(card)
         )
-    refresh_homes(run, team_id, [card.requester_id, user_id])
-    told = run.post_once(
+    told = run.notify_once(
         "told requester",
         card.requester_id,
         blocks.offer_notice(card, user_id),
         f"<@{user_id}> offered to help with your collaboration request",
+        notice=Notice.OFFER,
+        link=card.permalink,
     )
+    if isinstance(told, Held):  # away (or not taking these by message): they see it on the request, or when back
+        say(respond, f"Thank you! Your offer is recorded on the request. <@{card.requester_id}> will see it there.")
+        return
     if isinstance(told, NotPosted):
         say(
             respond,
             f"Thank you! Your offer is recorded on the request, but I couldn't message "
             f"<@{card.requester_id}>: please get in touch with them directly.",
         )
-        return
-    say(respond, f"Thank you! I've let <@{card.requester_id}> know you can help. They'll be in touch.")
+    else:
+        say(respond, f"Thank you! I've let <@{card.requester_id}> know you can help. They'll be in touch.")
+    refresh_homes(run, team_id, [card.requester_id, user_id])
 
 
 def handle_resolve_request(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
@@ -119,9 +126,10 @@ def resolve_request(run: JobRun, body: dict) -> None:
         update_message(
             run.client, card.channel_id, card.message_ts, blocks.request_message(card), blocks.request_text(card)
         )
-    refresh_homes(run, team_id, [card.requester_id, *card.offerers])
     said = "✅ Marked resolved. Thanks for letting people know!"
     say(respond, said if outcome["resolved"] else "This request was already resolved.")
+    if outcome["resolved"]:
+        refresh_homes(run, team_id, [card.requester_id, *card.offerers])
 
 
 def handle_retry_post(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> Job:
@@ -142,15 +150,18 @@ def retry_post(run: JobRun, body: dict) -> None:
 
 
 def handle_open_share_modal(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
-    _open_modal(ack, body, client, blocks.share_modal)
+    _open_modal(ack, body, client, blocks.share_modal, deps)
 
 
 def handle_open_collab_modal(ack: Ack, body: dict, respond: Respond, client: WebClient, deps: Deps) -> None:
-    _open_modal(ack, body, client, blocks.collab_modal)
+    _open_modal(ack, body, client, blocks.collab_modal, deps)
 
 
-def _open_modal(ack: Ack, body: dict, client: WebClient, modal: Callable[..., View]) -> None:
+def _open_modal(ack: Ack, body: dict, client: WebClient, modal: Callable[..., View], deps: Deps) -> None:
     ack()
     channel_id = (body.get("channel") or {}).get("id")
     metadata = to_metadata(ModalContext(channel_id=channel_id))
-    client.views_open(trigger_id=body["trigger_id"], view=modal(metadata, ask_channel=channel_id is None))
+    partners = partners_for_form(deps, body["team"]["id"])
+    client.views_open(
+        trigger_id=body["trigger_id"], view=modal(metadata, ask_channel=channel_id is None, partners=partners)
+    )

@@ -15,6 +15,8 @@ reviewed (the card's `hidden`) its message says only that.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
@@ -51,6 +53,7 @@ from handlers.blocks import (
 from handlers.ids import Action, input_id
 from handlers.ids import Block as B
 from handlers.ids import View as V
+from handlers.partnerships.blocks import SHARED_NOTE, partner_button, partners_input
 from handlers.personal_data import NO_NAMES, OVERRIDE_TEXT, highlighted, pieces
 from handlers.report_menu import hidden_blocks, hidden_text, report_menu, report_option
 from storage.concerns import Kind
@@ -60,6 +63,7 @@ CONSENT_VALUE = "no_personal_data"
 NAME_ME_VALUE = "name_me"  # the share form's "You may name me in newsletters outside Slack"
 HEADER_TEXT = 140  # of a header's 150 characters, after its emoji
 MAX_NAMES = 50  # people named as offering help; more are counted
+_LAST_WORD = re.compile(r"\s+(\S+)\s*$")
 FLAGGED_CHARS = 6000  # of someone's words, marked where personal data was found, in the message asking them
 
 
@@ -90,6 +94,18 @@ def share_text(card: ShareCard) -> str:
     return f"Practice share from <@{card.author_id}>: {what}"
 
 
+def words_shown(card: ShareCard) -> str:
+    """A one-line share's words without the #tags and link it ends with, which its message shows below them
+    ("Texting parents doubled attendance #attendance https://x.org"); a share from the form keeps every word."""
+    words = card.body
+    while not card.title and (last := _LAST_WORD.search(words)):
+        tag, link = last[1].removeprefix("#").lower(), last[1].rstrip(".,;:!?)")
+        if not ((last[1].startswith("#") and tag in card.tags) or link == card.link):
+            break
+        words = words[: last.start()]
+    return words or card.body
+
+
 def share_message(card: ShareCard) -> list[Block]:
     if card.hidden:
         return hidden_blocks(Kind.SHARE)
@@ -97,18 +113,21 @@ def share_message(card: ShareCard) -> list[Block]:
         HeaderBlock(text=PlainTextObject(text=f"💡 {t.shorten(card.title or 'Practice share', HEADER_TEXT)}"))
     ]
     link = f"🔗 {t.link(card.link)}" if card.link else ""  # up to 2,500 characters: 500 of "&" in a web address
+    body = words_shown(card)
     body_room, impact_room = fair_shares(
-        [t.escaped_length(card.body), t.escaped_length(card.impact or "")], MESSAGE_TEXT_CHARS - len(link)
+        [t.escaped_length(body), t.escaped_length(card.impact or "")], MESSAGE_TEXT_CHARS - len(link)
     )
     heading = "*What we did*\n" if card.impact or card.title else ""
-    blocks += user_sections(card.body, heading=heading, room=body_room)
+    blocks += user_sections(body, heading=heading, room=body_room)
     if card.impact:
         blocks += user_sections(card.impact, heading="*What changed for children and young people*\n", room=impact_room)
     if link:
         blocks.append(section(link))
+    partner = [partner_button("share", card.id, card.partners)] if card.partners is not None else []
     blocks.append(
         ActionsBlock(
             elements=[
+                *partner,
                 OverflowMenuElement(
                     action_id=Action.MANAGE_SHARE,
                     options=[
@@ -116,12 +135,14 @@ def share_message(card: ShareCard) -> list[Block]:
                         Option(text="Delete my share", value=f"delete:{card.id}"),
                         report_option(Kind.SHARE, card.id),
                     ],
-                )
+                ),
             ]
         )
     )
     blocks.append(context(f"Shared by <@{card.author_id}>", tags_mrkdwn(card.tags)))
-    if t.escaped_length(card.body) > body_room or t.escaped_length(card.impact or "") > impact_room:
+    if card.partners:
+        blocks.append(context(SHARED_NOTE))
+    if t.escaped_length(body) > body_room or t.escaped_length(card.impact or "") > impact_room:
         blocks.append(
             context(f"{SHORTENED}: every word is saved, and <@{card.author_id}> sees it all in *Edit my share*.")
         )
@@ -129,9 +150,14 @@ def share_message(card: ShareCard) -> list[Block]:
 
 
 def share_modal(
-    channel_metadata: str, prefill: ShareCard | ShareDraft | None = None, *, ask_channel: bool = False
+    channel_metadata: str,
+    prefill: ShareCard | ShareDraft | None = None,
+    *,
+    ask_channel: bool = False,
+    partners: Sequence[str] | None = None,
 ) -> View:
-    """The /share form; with a posted share as `prefill`, the author's edit form; with a draft, filled in with it."""
+    """The /share form; with a posted share as `prefill`, the author's edit form; with a draft, filled in with it.
+    With `partners` (the workspace is in a partnership: its partners' names), the choice to share with them."""
     p = prefill
     editing = isinstance(prefill, ShareCard)
     blocks: list[Block] = [
@@ -185,6 +211,8 @@ def share_modal(
         ),
         name_consent_input(named=isinstance(p, ShareCard) and p.name_outside_slack),
     ]
+    if partners is not None and not editing:
+        blocks.append(partners_input(partners))
     if ask_channel:
         blocks.insert(0, channel_input())
     return View(
@@ -258,15 +286,19 @@ def request_message(card: RequestCard) -> list[Block]:
         blocks.append(section(f"🙋 *Offered to help:* {names}"))
     elif not card.resolved:
         blocks.append(section("No offers yet. Could you or your team help?"))
+    if card.partners:
+        blocks.append(context(SHARED_NOTE))
     menu = report_menu(Kind.REQUEST, card.id)
+    partner = [partner_button("request", card.id, card.partners)] if card.partners is not None else []
     if card.resolved:
-        blocks.append(ActionsBlock(elements=[menu]))
+        blocks.append(ActionsBlock(elements=[*(partner if card.partners else []), menu]))
     else:
         blocks.append(
             ActionsBlock(
                 elements=[
                     ButtonElement(text="I can help", action_id=Action.OFFER_HELP, value=str(card.id), style="primary"),
                     ButtonElement(text="Mark resolved", action_id=Action.RESOLVE_REQUEST, value=str(card.id)),
+                    *partner,
                     menu,
                 ]
             )
@@ -288,8 +320,14 @@ def offer_notice(card: RequestCard, offerer_id: str) -> list[Block]:
     ]
 
 
-def collab_modal(channel_metadata: str, *, ask_channel: bool = False, draft: RequestDraft | None = None) -> View:
-    """The /collab form; with `draft`, filled in with it."""
+def collab_modal(
+    channel_metadata: str,
+    *,
+    ask_channel: bool = False,
+    draft: RequestDraft | None = None,
+    partners: Sequence[str] | None = None,
+) -> View:
+    """The /collab form; with `draft`, filled in with it; with `partners`, the choice to share it with them."""
     return View(
         type="modal",
         callback_id=V.COLLAB,
@@ -316,6 +354,7 @@ def collab_modal(channel_metadata: str, *, ask_channel: bool = False, draft: Req
                 ),
             ),
             *([channel_input()] if ask_channel else []),
+            *([partners_input(partners)] if partners is not None else []),
         ],
         private_metadata=channel_metadata,
     )

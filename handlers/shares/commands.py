@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import handlers.shares.blocks as blocks
+from domain import partnerships as dp
 from domain import shares as checks
 from domain import text as t
 from domain.personal_data import find_personal_data
@@ -26,6 +27,8 @@ from handlers.context import Deps, Job, after_ack, respond_to
 from handlers.help import help_blocks
 from handlers.jobs import JobRun
 from handlers.metadata import ModalContext, to_metadata
+from handlers.partnerships.forms import partners_for_form, share_on_saving
+from handlers.partnerships.forms import quick_refusal as partners_refusal
 from handlers.publish import NotPosted, Posted, ephemeral
 from handlers.shares.posting import REQUEST, SHARE, Kind, post_record
 from storage import held_posts as hp
@@ -59,21 +62,26 @@ def _quick_or_form(
     if text.lower() in HELP_WORDS:
         ack(blocks=help_blocks(), response_type="ephemeral")
         return None
+    partners, text = dp.partners_flag(text)  # `/share --partners …`: share it with the partnership too
     if not text:
         ack()
         metadata = to_metadata(ModalContext(channel_id=command["channel_id"]))
-        client.views_open(trigger_id=command["trigger_id"], view=modal(metadata))
+        view = modal(metadata, partners=partners_for_form(deps, command["team_id"]))
+        client.views_open(trigger_id=command["trigger_id"], view=view)
         return None
     if why := checks.quick_refusal(text, kind):
         why = f"{why} Nothing was saved. Here is what you wrote:"
         ack(blocks=blocks.not_saved_blocks(text, why=why), response_type="ephemeral")
+        return None
+    if partners and (why := partners_refusal(deps, command["team_id"], text)):
+        ack(blocks=blocks.not_saved_blocks(text, why=f"{why} Here is what you wrote:"), response_type="ephemeral")
         return None
     if findings := find_personal_data(text):
         _hold(ack, command, deps, kind, text, findings)
         return None
     return Job(
         save_and_post,
-        (command, text),
+        (command, text, True) if partners else (command, text),
         not_saved={"blocks": blocks.not_saved_blocks(text), "response_type": "ephemeral"},
     )
 
@@ -99,49 +107,69 @@ def _hold(ack: Ack, command: dict, deps: Deps, kind: str, text: str, findings: t
 
 
 @after_ack
-def save_and_post_share(run: JobRun, command: dict, text: str) -> None:
-    save_and_post_quick(run, command, checks.SHARE, text)
+def save_and_post_share(run: JobRun, command: dict, text: str, partners: bool = False) -> None:
+    save_and_post_quick(run, command, checks.SHARE, text, partners=partners)
 
 
 @after_ack
-def save_and_post_request(run: JobRun, command: dict, text: str) -> None:
-    save_and_post_quick(run, command, checks.REQUEST, text)
+def save_and_post_request(run: JobRun, command: dict, text: str, partners: bool = False) -> None:
+    save_and_post_quick(run, command, checks.REQUEST, text, partners=partners)
 
 
 def save_and_post_quick(
-    run: JobRun, command: dict, kind: str, text: str, *, overridden: bool = False
+    run: JobRun, command: dict, kind: str, text: str, *, overridden: bool = False, partners: bool = False
 ) -> Posted | NotPosted | None:
     """Save a quick share or request (`kind`) and post it: where it was posted, or why not (None: deleted
     meanwhile). `overridden` when its author said the personal data found in it is not: the audit trail records
-    that with it, in the same transaction."""
+    that with it, in the same transaction. With `partners`, it is shared with the partnership as it is saved."""
+
+    def shared(session: Session, item_id: int) -> int:
+        if partners:
+            share_on_saving(
+                session,
+                team_id=command["team_id"],
+                user_id=command["user_id"],
+                kind=kind,
+                item_id=item_id,
+                name_author=False,
+                now=run.deps.clock(),
+            )
+        return item_id
+
     if kind == checks.SHARE:
         quick = t.parse_quick_share(text)
 
         def add(session: Session) -> int:
-            return ss.add_share(
+            return shared(
                 session,
-                team_id=command["team_id"],
-                author_id=command["user_id"],
-                channel_id=command["channel_id"],
-                body=quick.body,
-                tags=quick.tags,
-                link=quick.links[0] if quick.links else None,
-                now=run.deps.clock(),
-            ).id
+                ss.add_share(
+                    session,
+                    team_id=command["team_id"],
+                    author_id=command["user_id"],
+                    channel_id=command["channel_id"],
+                    body=quick.body,
+                    tags=quick.tags,
+                    link=quick.links[0] if quick.links else None,
+                    now=run.deps.clock(),
+                ).id,
+            )
 
         return _save_and_post(run, command, text, SHARE, add, overridden=overridden)
     request = t.parse_quick_request(text, run.deps.today())
 
     def add_request(session: Session) -> int:
-        return rs.add_request(
+        return shared(
             session,
-            team_id=command["team_id"],
-            requester_id=command["user_id"],
-            channel_id=command["channel_id"],
-            body=request.body,
-            needed_by=request.needed_by,
-            now=run.deps.clock(),
-        ).id
+            rs.add_request(
+                session,
+                team_id=command["team_id"],
+                requester_id=command["user_id"],
+                channel_id=command["channel_id"],
+                body=request.body,
+                needed_by=request.needed_by,
+                now=run.deps.clock(),
+            ).id,
+        )
 
     return _save_and_post(run, command, text, REQUEST, add_request, overridden=overridden)
 

@@ -24,6 +24,10 @@ from handlers.context import Deps, Job, after_ack
 from handlers.ids import Block
 from handlers.jobs import JobRun
 from handlers.metadata import ModalContext, from_metadata
+from handlers.partnerships.forms import chosen as partners_chosen
+from handlers.partnerships.forms import edit_error as partners_edit_error
+from handlers.partnerships.forms import form_error as partners_error
+from handlers.partnerships.forms import share_on_saving
 from handlers.publish import delete_message, update_message
 from handlers.shares.flagged import LABELS, HeldForm
 from handlers.shares.posting import REQUEST, SHARE, Kind, post_and_tell_by_dm
@@ -129,6 +133,9 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
     if (flagged := _personal_data(ack, deps, body, _share_texts(fields))) is None:
         return
     user_id, team_id = body["user"]["id"], body["team"]["id"]
+    if why := partners_error(deps, team_id, view, flagged):
+        ack(response_action="errors", errors={Block.PARTNERS: why})
+        return
 
     def add(session: Session) -> int:
         share_id = ss.add_share(
@@ -145,6 +152,7 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
         ).id
         _after_saving(session, deps, body, flagged, f"share:{share_id}")
         news.set_share_naming(session, team_id=team_id, share_id=share_id, agreed=_names_me(view))
+        _share_with_partners(session, deps, body, "share", share_id)
         return share_id
 
     _save_then_post(ack, deps, SHARE, body, Block.BODY, add)
@@ -165,6 +173,9 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
         return
     if (flagged := _personal_data(ack, deps, body, [(LABELS[checks.REQUEST], request_text)])) is None:
         return
+    if why := partners_error(deps, body["team"]["id"], view, flagged):
+        ack(response_action="errors", errors={Block.PARTNERS: why})
+        return
 
     def add(session: Session) -> int:
         request_id = rs.add_request(
@@ -177,9 +188,25 @@ def handle_collab_submission(ack: Ack, body: dict, respond: Respond, client: Web
             now=deps.clock(),
         ).id
         _after_saving(session, deps, body, flagged, f"request:{request_id}")
+        _share_with_partners(session, deps, body, "request", request_id)
         return request_id
 
     _save_then_post(ack, deps, REQUEST, body, Block.REQUEST, add)
+
+
+def _share_with_partners(session: Session, deps: Deps, body: dict, kind: str, item_id: int) -> None:
+    """In the transaction that saves a form: share it with the partnership, if its author chose to."""
+    share, name_me = partners_chosen(body["view"])
+    if share:
+        share_on_saving(
+            session,
+            team_id=body["team"]["id"],
+            user_id=body["user"]["id"],
+            kind=kind,
+            item_id=item_id,
+            name_author=name_me,
+            now=deps.clock(),
+        )
 
 
 def _save_then_post(
@@ -208,6 +235,9 @@ def handle_edit_submission(ack: Ack, body: dict, respond: Respond, client: WebCl
     if (flagged := _personal_data(ack, deps, body, _share_texts(fields))) is None:
         return
     user_id, team_id, share_id = body["user"]["id"], body["team"]["id"], _context(view).share_id or 0
+    if why := partners_edit_error(deps, team_id, share_id, flagged):
+        ack(response_action="errors", errors={Block.BODY: why})
+        return
     try:
         with deps.sessions.begin() as session:
             before = ss.get_share(session, team_id=team_id, share_id=share_id)

@@ -9,13 +9,17 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from domain import text as t
+from handlers.blocks import section
 from handlers.context import Deps, Job, TalksRequest, TalksVerb, listener
 from handlers.help import help_blocks, usage_text
 from handlers.ids import Command
+from handlers.partnerships.reading import partner_search_blocks
 from handlers.talks.blocks import search_results
 from storage.search import search
 
 SEARCH_LIMIT = 8
+PARTNER_LIMIT = 5  # partner organisations' matches, after the workspace's own
+NOTHING_HERE = "*Nothing from here matches, but partner organisations shared these.*"
 
 
 def register(app: App, deps: Deps, verbs: Mapping[str, TalksVerb]) -> None:
@@ -48,4 +52,6 @@ def _search(request: TalksRequest) -> None:
     request.ack()
     with request.deps.sessions.begin() as session:
         found = search(session, team_id=request.team_id, words=request.rest, limit=SEARCH_LIMIT).ranked()
-    request.respond(blocks=search_results(request.rest, found), response_type="ephemeral")
+    theirs = partner_search_blocks(request.deps, request.team_id, request.rest, PARTNER_LIMIT)  # shared with us
+    shown = search_results(request.rest, found) if found or not theirs else [section(NOTHING_HERE)]
+    request.respond(blocks=[*shown, *theirs], response_type="ephemeral")

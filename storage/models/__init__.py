@@ -5,8 +5,16 @@ Importing this package imports every model, so Base.metadata (what the migration
 
 from storage.models.agreements import Agreement, AgreementParty, AgreementReview, AgreementVersion
 from storage.models.base import NAMING_CONVENTION, Base, SlackId, TeamId, UTCDateTime
+from storage.models.calendar import WorkspaceCalendar, WorkspaceClosure
 from storage.models.delivery import Delivery, DigestSubscription, Lease, QueuedJob
 from storage.models.meetups import Meetup, MeetupPost, MeetupRsvp
+from storage.models.partnerships import (
+    ConnectedChannel,
+    PartnerItem,
+    PartnerOffer,
+    PartnershipInvite,
+    PartnershipMember,
+)
 from storage.models.people import (
     FollowNotice,
     HomeVisit,
@@ -17,6 +25,7 @@ from storage.models.people import (
     TagFollow,
 )
 from storage.models.practice import CollabOffer, CollabRequest, Highlight, Reaction, Share
+from storage.models.quiet import ChannelPause, DmChoice, HeldNotice, PersonPause, PromptSchedule, ReplyAsk
 from storage.models.safeguarding import AuditEntry, Concern, ConcernNotice, HeldPost
 from storage.models.workspace import Installation, OAuthState, ProcessedEvent, RetentionSetting, Role, WorkspaceSettings
 
@@ -28,13 +37,17 @@ __all__ = [
     "AgreementVersion",
     "AuditEntry",
     "Base",
+    "ChannelPause",
     "CollabOffer",
     "CollabRequest",
     "Concern",
     "ConcernNotice",
+    "ConnectedChannel",
     "Delivery",
     "DigestSubscription",
+    "DmChoice",
     "FollowNotice",
+    "HeldNotice",
     "HeldPost",
     "Highlight",
     "HomeVisit",
@@ -47,10 +60,17 @@ __all__ = [
     "NewsletterDraft",
     "NewsletterSettings",
     "OAuthState",
+    "PartnerItem",
+    "PartnerOffer",
+    "PartnershipInvite",
+    "PartnershipMember",
+    "PersonPause",
     "PracticeSuggestion",
     "ProcessedEvent",
+    "PromptSchedule",
     "QueuedJob",
     "Reaction",
+    "ReplyAsk",
     "RetentionSetting",
     "Role",
     "Share",
@@ -58,5 +78,7 @@ __all__ = [
     "TagFollow",
     "TeamId",
     "UTCDateTime",
+    "WorkspaceCalendar",
+    "WorkspaceClosure",
     "WorkspaceSettings",
 ]

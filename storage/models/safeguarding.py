@@ -42,7 +42,8 @@ _OPEN = text("status = 'open'")
 class Concern(Base):
     """Someone reported a concern about something the app posted (a share, a request, an agreement or an event).
     It is hidden (its hidden_at set) until a champion or admin restores or deletes it. Ids only, never words; at
-    most one open concern for each thing, so reporting it again changes nothing."""
+    most one open concern for each thing, so reporting it again changes nothing. Kept after the thing is deleted,
+    for accountability, as long as the audit trail (storage.retention)."""
 
     __tablename__ = "concerns"
 
@@ -54,9 +55,12 @@ class Concern(Base):
     channel_id: Mapped[str] = mapped_column(SlackId)  # where it was posted
     reported_by: Mapped[str] = mapped_column(SlackId)
     reported_at: Mapped[dt.datetime] = _ts()
-    status: Mapped[str] = mapped_column(String(16))  # open | restored | removed
+    status: Mapped[str] = mapped_column(String(16))  # open | restored | removed | gone (deleted before a decision)
     decided_by: Mapped[str | None] = mapped_column(SlackId)
     decided_at: Mapped[dt.datetime | None] = _ts()
+    # When what was reported was deleted (by the decision, its author's erasure, or retention): the concern stays,
+    # saying what was reported and what was decided, without its words; subject_id then names nothing.
+    subject_deleted_at: Mapped[dt.datetime | None] = _ts()
 
     __table_args__ = (
         Index(
