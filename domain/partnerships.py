@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from domain import text as t
 from domain.digest import ExtraItem, ExtraSection
+from domain.records import shown_words
 from domain.words import plural
 
 INVITE_FOR = dt.timedelta(days=7)  # an invite code works this long, once
@@ -111,7 +112,8 @@ def item_line(card: PartnerCard, name: str | None, room: int = ITEM_CHARS) -> st
     if card.title:
         title = t.escaped_within(card.title, min(150, space // 3))
         return f"{icon} *{title}* {t.escaped_within(card.body, space - len(title) - 3)}{tail}"
-    return f"{icon} {t.escaped_within(card.body, space)}{tail}"
+    words = shown_words(card.body, title=None, tags=card.tags, link=None)  # its tags are shown below
+    return f"{icon} {t.escaped_within(words, space)}{tail}"
 
 
 def partners_section(

@@ -4,6 +4,7 @@ database session behind them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 
@@ -28,6 +29,27 @@ class ShareCard:
     @property
     def posted(self) -> bool:
         return self.message_ts is not None
+
+    @property
+    def words(self) -> str:
+        """Its words as shown beside its tags and link (`shown_words`)."""
+        return shown_words(self.body, title=self.title, tags=self.tags, link=self.link)
+
+
+def shown_words(body: str, *, title: str | None, tags: tuple[str, ...], link: str | None) -> str:
+    """A share's words as shown beside its tags and link: a one-line share ("Texting parents doubled attendance
+    #attendance https://x.org") without the #tags and link it ends with, which are shown with it; a share from the
+    form (with a title) keeps every word."""
+    words = body
+    while not title and (last := _LAST_WORD.search(words)):
+        tag, address = last[1].removeprefix("#").lower(), last[1].rstrip(".,;:!?)")
+        if not ((last[1].startswith("#") and tag in tags) or address == link):
+            break
+        words = words[: last.start()]
+    return words or body
+
+
+_LAST_WORD = re.compile(r"\s+(\S+)\s*$")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.records import shown_words
 from storage.db import count_changed
 from storage.models import CollabRequest, FollowNotice, Share, TagFollow
 from storage.requests import OPEN
@@ -173,7 +174,7 @@ def take_bundle(session: Session, *, team_id: str, user_id: str, key: str, befor
         (
             notice.created_at,
             notice.id,
-            BundleItem("share", s.id, s.author_id, s.title or s.body, _tags(notice), s.permalink),
+            BundleItem("share", s.id, s.author_id, s.title or _words(s), _tags(notice), s.permalink),
         )
         for notice, s in shares
     ] + [
@@ -192,3 +193,8 @@ def forget_notices(session: Session, *, before: dt.datetime) -> int:
 
 def _tags(notice: FollowNotice) -> tuple[str, ...]:
     return tuple(notice.tags.split())
+
+
+def _words(share: Share) -> str:
+    """A one-line share's words without the tags and link it ends with: the bundle shows its tags below it."""
+    return shown_words(share.body, title=share.title, tags=share.tag_list, link=share.link)

@@ -147,8 +147,16 @@ def test_following_tags_lists_them_and_unfollowing_stops_one(sandbox):
         "requests tagged with them."
     )
     assert follow(sandbox, "follow #send #Youth-Voice") == (
-        "✅ You now follow #send #youth-voice. You follow #send #youth-voice. New shares and requests with these tags "
-        "reach you once a day. `/talks unfollow #tag` stops one."
+        "✅ You now follow #send #youth-voice. New shares and requests with these tags reach you once a day. "
+        "`/talks unfollow #tag` stops one."
+    )
+    assert follow(sandbox, "follow #eal") == (
+        "✅ You now follow #eal. Altogether you follow #eal #send #youth-voice. New shares and requests with these "
+        "tags reach you once a day. `/talks unfollow #tag` stops one."
+    )
+    assert follow(sandbox, "unfollow #eal") == (
+        "✅ You no longer follow #eal. You follow #send #youth-voice. New shares and requests with these tags reach "
+        "you once a day. `/talks unfollow #tag` stops one."
     )
     assert follow(sandbox, "follow") == (
         "You follow #send #youth-voice. New shares and requests with these tags reach you once a day. "
@@ -163,7 +171,10 @@ def test_following_tags_lists_them_and_unfollowing_stops_one(sandbox):
 
 def test_following_a_tag_twice_keeps_one_and_says_so(sandbox):
     follow(sandbox, "follow #send")
-    assert follow(sandbox, "follow send").startswith("You already followed #send. You follow #send.")
+    assert follow(sandbox, "follow send") == (
+        "You already followed #send. New shares and requests with it reach you once a day. `/talks unfollow #tag` "
+        "stops one."
+    )
     assert followed(sandbox.sessions) == [(AMIRA, "send")]
 
 

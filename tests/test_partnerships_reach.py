@@ -190,6 +190,35 @@ def test_withdrawing_takes_it_out_of_partners_digests_and_search_at_once(orgs, c
     assert (who, "withdrawn_from_partners", "request:1") in orgs.audit(ALPHA)
 
 
+def test_a_shared_share_its_author_deletes_is_withdrawn_from_partners_digests_too(orgs, capsys):
+    share = orgs.post(ALPHA, "/share", "--partners Walking bus to school")
+    digest = digest_on_monday(orgs, capsys)
+    assert section_texts(partners_part(digest["blocks"]))[0].startswith("💡 Walking bus to school")
+
+    orgs.sim(ALPHA).click(share, Action.MANAGE_SHARE, user=AMIRA, channel="C_PRACTICE", option="delete")
+    assert orgs.sim(ALPHA).submit(orgs.opened(ALPHA), {}, user=AMIRA).body == ""
+
+    [changed] = orgs.slack.wait_for("chat.update", where=lambda c: c.team_id == BETA and c.args["ts"] == digest["ts"])
+    assert section_texts(partners_part(changed.args["blocks"])) == [f"_This share was withdrawn by {ALPHA_SHOWN}._"]
+    assert all_text(searched(orgs, BETA, "walking")) == (
+        "Nothing found for “walking”. Try fewer or different words, or be the first: `/share` what works for you."
+    )
+
+
+def test_a_shared_request_deleted_after_a_concern_is_withdrawn_from_partners_digests_too(orgs, capsys):
+    request = orgs.post(ALPHA, "/collab", f"--partners {HALL}")
+    digest = digest_on_monday(orgs, capsys)
+    orgs.sim(ALPHA).click(request, Action.REPORT_CONCERN, user=BEN, channel="C_PRACTICE", option="report")
+    told = orgs.slack.wait_for(
+        "chat.postMessage", where=lambda c: c.team_id == ALPHA and "concern was reported" in c.args.get("text", "")
+    )[0]
+    notice = {"ts": told.response["ts"], "text": told.args["text"], "blocks": told.args["blocks"]}
+    orgs.sim(ALPHA).click(notice, Action.DELETE_REPORTED, user=ADMIN, channel=told.args["channel"])
+
+    [changed] = orgs.slack.wait_for("chat.update", where=lambda c: c.team_id == BETA and c.args["ts"] == digest["ts"])
+    assert section_texts(partners_part(changed.args["blocks"])) == [f"_This request was withdrawn by {ALPHA_SHOWN}._"]
+
+
 def test_nobody_else_may_withdraw_and_nothing_changes(orgs):
     request = orgs.post(ALPHA, "/collab", f"--partners {HALL}")
     url = orgs.press(ALPHA, request, Action.PARTNERS_WITHDRAW, user=BEN)

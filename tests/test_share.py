@@ -7,7 +7,6 @@ import time
 
 from domain.records import ShareCard
 from handlers.ids import Action, Block, View
-from handlers.shares.blocks import words_shown
 from storage.models import Share
 from tests.helpers import all_text, assert_safe_mrkdwn, count, response_to, shares, wait_until
 
@@ -48,7 +47,7 @@ def test_quick_share_is_acknowledged_stored_and_posted_with_tags_and_link(sandbo
 
 def test_a_one_line_share_shows_the_tags_and_link_it_ends_with_once_and_keeps_the_others():
     def shown(body: str, *, tags: tuple[str, ...] = (), link: str | None = None, title: str | None = None) -> str:
-        return words_shown(ShareCard(id=1, author_id="U_AMIRA", body=body, tags=tags, link=link, title=title))
+        return ShareCard(id=1, author_id="U_AMIRA", body=body, tags=tags, link=link, title=title).words
 
     assert shown(
         "Walking bus #Attendance #parents https://x.org/a", tags=("attendance", "parents"), link="https://x.org/a"

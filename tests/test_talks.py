@@ -53,7 +53,7 @@ def test_search_ranks_the_best_match_first_and_answers_only_the_asker(sandbox):
     heading, best, *others = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "section"]
     assert heading == "*3 best matches for “homework attendance”*"
     assert best == (
-        "💡 Texting parents the night before doubled homework club attendance #attendance\n#attendance\n"
+        "💡 Texting parents the night before doubled homework club attendance\n#attendance\n"  # the tag once
         f"_Shared by <@U_AMIRA> · 27 November 2026 · <{homework.permalink}|open>_"
     )
     # Which of the other two ranks higher is the full-text engine's call (SQLite's and PostgreSQL's differ).

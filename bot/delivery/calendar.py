@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping, Set
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -41,7 +41,7 @@ class Calendars:
         return {self.default.tz, *(calendar.tz for calendar in self.by_team.values())}
 
 
-def posted_before_it_moved(post: Post, schedule: Schedule, calendar: Calendar, settled: Set[str]) -> bool:
+def posted_before_it_moved(post: Post, schedule: Schedule, calendar: Calendar, settled: Container[str]) -> bool:
     """Whether every slot a moved post stands for is settled in the ledger under its own name already (it went out
     at its own time, and the closure that moves it was added afterwards), so the post is not made again. `settled`
     holds the ledger keys of the schedule's target."""

@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.delivery.calendar import CalendarBook
+from bot.delivery.calendar import CalendarBook, posted_before_it_moved
 from bot.delivery.plan import INTERRUPTED, Due, Message, Planned
 from bot.delivery.prompts import record_paused
 from domain.agreements import reviews_section
-from domain.calendar import Calendar, Closable, Post, posts_between, previous_post
+from domain.calendar import Calendar, Closable, posts_between, previous_post
 from domain.digest import UNANSWERED_AFTER, Attention, DigestInput, Undelivered, compose
 from domain.meetups import meetups_section
-from domain.schedule import Schedule, parse_schedule, period_key
+from domain.schedule import Schedule, parse_schedule
 from handlers.blocks import section
 from handlers.context import WorkspaceClients
 from handlers.digests.blocks import digest_blocks, digest_text
@@ -133,7 +133,9 @@ class Digests:
                 )
                 for post in posts:
                     slot, key = post.at, post.key
-                    if _posted_before_it_moved(post, schedule, calendar, (team_id, Kind.DIGEST, channel_id), done):
+                    if posted_before_it_moved(
+                        post, schedule, calendar, _Settled(done, (team_id, Kind.DIGEST, channel_id))
+                    ):
                         continue
                     if now - slot <= LATE_LIMIT:  # champions' copies: planned on their own, once per workspace
                         for champion in champions.get(team_id, ()):
@@ -366,13 +368,15 @@ def _schedule_of(session: Session, team_id: str, channel_id: str) -> Schedule:
     return parse_schedule(subscription.schedule if subscription else DEFAULT_SCHEDULE)
 
 
-def _posted_before_it_moved(
-    post: Post, schedule: Schedule, calendar: Calendar, target: tuple[str, Kind, str], done: set
-) -> bool:
-    """Whether every slot a moved post stands for was posted at its own time already (the closure that moved them
-    was added afterwards), so the post is not made again."""
-    own = [period_key(schedule, slot, calendar.tz) for slot in post.slots]
-    return post.key not in own and all((*target, key) in done for key in own)
+@dataclass(frozen=True)
+class _Settled:
+    """The ledger keys settled for one target, read from the run's set of (team, kind, target, key)."""
+
+    done: set
+    target: tuple[str, Kind, str]
+
+    def __contains__(self, key: object) -> bool:
+        return (*self.target, key) in self.done
 
 
 def _task(subscription: subs.Subscription) -> DigestTask:

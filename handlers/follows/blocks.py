@@ -37,7 +37,11 @@ def followed_text(added: Sequence[str], already: Sequence[str], follows: Sequenc
         said.append(f"You already followed {tags_mrkdwn(already)}.")
     if full:
         said.append("You follow as many tags as you can: `/talks unfollow #tag` to make room.")
-    return " ".join([*said, follows_text(follows)])
+    if set(follows) <= {*added, *already}:  # nothing else is followed: the tags need not be listed again
+        these = "it" if len(follows) == 1 else "these tags"
+        said.append(f"New shares and requests with {these} reach you once a day. `/talks unfollow #tag` stops one.")
+        return " ".join(said)
+    return " ".join([*said, follows_text(follows).replace("You follow ", "Altogether you follow ", 1)])
 
 
 def unfollowed_text(removed: Sequence[str], absent: Sequence[str], follows: Sequence[str]) -> str:
@@ -104,7 +108,7 @@ def bundle_blocks(bundle: Bundle) -> list[Block]:
 
 
 def _share_line(share: ShareCard) -> str:
-    title = t.escaped_within(share.title or share.body, 140)
+    title = t.escaped_within(share.title or share.words, 140)  # its tags are shown below
     words = f"\n{t.escaped_within(share.body, WORDS_CHARS)}" if share.title else ""
     tags = f" · {tags_mrkdwn(share.tags)}" if share.tags else ""
     return f"• *{title}*{words}\n_Shared by <@{share.author_id}>{tags}{_see(share.permalink, 'open', sep=' · ')}_"

@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 
 from domain import partnerships as dp
 from domain import text as t
+from domain.quiet import Notice
 from handlers import forms
 from handlers import personal_data as pd
 from handlers.blocks import notice_view
@@ -126,7 +127,10 @@ def tell_requester(run: JobRun, offer_id: int) -> None:
     )
     who = t.escaped_within(helper, 80) if helper else "Someone"
     text = f"{who} from {t.escaped_within(organisation, 120)} offered to help with your collaboration request"
-    run.post_once("told requester", offer.requester_id, blocks, text)
+    # Held while the requester is paused, like any offer of help (handlers.jobs.JobRun.notify_once).
+    run.notify_once(
+        "told requester", offer.requester_id, blocks, text, notice=Notice.OFFER, link=offer.request_permalink
+    )
 
 
 def _sides(offer: ps.Offer, team_id: str, user_id: str) -> str | None:

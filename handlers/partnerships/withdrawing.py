@@ -47,6 +47,18 @@ def hand_over_unshowing(deps: Deps, session: Session, left: ps.Left, *, own: str
     hand_over_digest_changes(deps, session, theirs, teams=[team_id], key=f"{key}:theirs")
 
 
+def withdraw_before_deleting(deps: Deps, session: Session, *, team_id: str, kind: str, item_id: int, key: str) -> None:
+    """A share or request about to be deleted (by its author, or by a decision on a concern about it): if it was
+    shared with the partnership, partners' digests that showed it are changed to say it was withdrawn, by jobs
+    recorded in the deleting transaction."""
+    withdrawn = ps.withdraw_item(session, team_id=team_id, kind=kind, item_id=item_id)
+    if withdrawn is None:
+        return
+    own = ps.organisation_name(session, team_id=team_id)
+    partners = ps.partner_teams(session, partnership=withdrawn.partnership, besides=team_id)
+    hand_over_digest_changes(deps, session, [(withdrawn, own)], teams=partners, key=key)
+
+
 def hand_over_digest_changes(
     deps: Deps, session: Session, items: Sequence[tuple[ps.SharedItem, str]], *, teams: Sequence[str], key: str
 ) -> None:

@@ -15,7 +15,6 @@ reviewed (the card's `hidden`) its message says only that.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,7 +62,6 @@ CONSENT_VALUE = "no_personal_data"
 NAME_ME_VALUE = "name_me"  # the share form's "You may name me in newsletters outside Slack"
 HEADER_TEXT = 140  # of a header's 150 characters, after its emoji
 MAX_NAMES = 50  # people named as offering help; more are counted
-_LAST_WORD = re.compile(r"\s+(\S+)\s*$")
 FLAGGED_CHARS = 6000  # of someone's words, marked where personal data was found, in the message asking them
 
 
@@ -94,18 +92,6 @@ def share_text(card: ShareCard) -> str:
     return f"Practice share from <@{card.author_id}>: {what}"
 
 
-def words_shown(card: ShareCard) -> str:
-    """A one-line share's words without the #tags and link it ends with, which its message shows below them
-    ("Texting parents doubled attendance #attendance https://x.org"); a share from the form keeps every word."""
-    words = card.body
-    while not card.title and (last := _LAST_WORD.search(words)):
-        tag, link = last[1].removeprefix("#").lower(), last[1].rstrip(".,;:!?)")
-        if not ((last[1].startswith("#") and tag in card.tags) or link == card.link):
-            break
-        words = words[: last.start()]
-    return words or card.body
-
-
 def share_message(card: ShareCard) -> list[Block]:
     if card.hidden:
         return hidden_blocks(Kind.SHARE)
@@ -113,7 +99,7 @@ def share_message(card: ShareCard) -> list[Block]:
         HeaderBlock(text=PlainTextObject(text=f"💡 {t.shorten(card.title or 'Practice share', HEADER_TEXT)}"))
     ]
     link = f"🔗 {t.link(card.link)}" if card.link else ""  # up to 2,500 characters: 500 of "&" in a web address
-    body = words_shown(card)
+    body = card.words
     body_room, impact_room = fair_shares(
         [t.escaped_length(body), t.escaped_length(card.impact or "")], MESSAGE_TEXT_CHARS - len(link)
     )

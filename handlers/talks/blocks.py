@@ -33,7 +33,7 @@ def _hit_text(hit: ShareCard | RequestCard) -> str:
     when = f" · {date_label(hit.created_at.date())}" if hit.created_at else ""
     if isinstance(hit, ShareCard):
         title = t.escaped_within(hit.title, 140) if hit.title else ""
-        body = t.escaped_within(hit.body, 400)
+        body = t.escaped_within(hit.words, 400)  # its tags are shown below
         tags = f"\n{tags_mrkdwn(hit.tags)}" if hit.tags else ""
         heading = f"💡 *{title}*\n" if title else "💡 "
         return f"{heading}{body}{tags}\n_Shared by <@{hit.author_id}>{when}{see}_"
