@@ -49,6 +49,7 @@ from handlers import (
 )
 from handlers.context import Deps, DigestDesk, JobQueue, TalksVerb, log_failure
 from storage.db import Sessions
+from storage.group_commit import GroupCommit
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -123,7 +124,16 @@ def create_app(
         )
     digest_desk = digest_desk or Runner(sessions, clients or client, settings.tz, clock=clock)
     every = clients or as_clients(client)
-    deps = Deps(sessions=sessions, clock=clock, default_tz=settings.tz, digests=digest_desk, jobs=jobs, clients=every)
+    outbox = GroupCommit(sessions)  # what Slack's requests hand over, committed before each is answered
+    deps = Deps(
+        sessions=sessions,
+        clock=clock,
+        default_tz=settings.tz,
+        digests=digest_desk,
+        jobs=jobs,
+        clients=every,
+        outbox=outbox,
+    )
     verbs: dict[str, TalksVerb] = {}
     for feature in FEATURES:
         feature.register(app, deps)

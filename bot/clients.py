@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock, system_clock
 from storage import installations as store
-from storage.db import Sessions
+from storage.db import Sessions, reading
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class OneWorkspace:
     def client_for(self, team_id: str) -> WebClient:
         if self.sessions is None:
             return self.client
-        with self.sessions.begin() as session:
+        with reading(self.sessions) as session:  # every job asks: never wait for a writer, nor hold one up
             record = store.get_installation(session, team_id=team_id)
         if record is None or record.installed:
             return self.client

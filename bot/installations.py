@@ -39,7 +39,7 @@ from bot.config import ConfigError, Settings
 from bot.slack import count_calls, retry_handlers
 from storage import installations as store
 from storage import leases
-from storage.db import Sessions
+from storage.db import Sessions, reading
 from storage.installations import InstallationRecord
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,10 @@ REFRESH_LEASE = "bot-token-refresh"  # a lease per workspace (team_id), held whi
 REFRESH_BEFORE = dt.timedelta(hours=2)  # refresh a rotating token this long before it expires (Bolt's default)
 LEASE_TTL = dt.timedelta(seconds=30)  # longer than one oauth.v2.access call, with its retries, takes
 WAIT_FOR_REFRESH = 10.0  # seconds to wait for another process's refresh when the token has already expired
+# Seconds a request's token is kept in memory (Installations.authorized_for_request). Safe: this process forgets it
+# when the workspace uninstalls or installs again, another replica's copy is refused by Slack itself, and a token
+# due for refreshing is read afresh. Jobs and scheduled work always read it from the database (client_for).
+KEEP_AUTHORIZED_FOR = 10.0
 
 
 def web_client(settings: Settings, token: str | None, *, timeout: int = 10) -> WebClient:
@@ -176,28 +180,45 @@ class Installations:
         self.holder = leases.holder_name()
         self._attempts = itertools.count(1)
         self._oauth = web_client(settings, None)  # for oauth.v2.access, which takes the app's credentials
+        self._kept: dict[str, tuple[float, Authorized]] = {}  # requests' tokens by workspace: when read, and what
 
     def client_for(self, team_id: str) -> WebClient:
         return web_client(self.settings, self.authorized(team_id).token)
+
+    def authorized_for_request(self, team_id: str) -> Authorized:
+        """For a request from Slack: the token as read within the last KEEP_AUTHORIZED_FOR seconds (each request
+        would otherwise read and decrypt it again), unless it is due to be refreshed by now."""
+        kept = self._kept.get(team_id)
+        fresh = kept is not None and time.monotonic() - kept[0] < KEEP_AUTHORIZED_FOR
+        if kept is not None and fresh and not self.due(kept[1].installation):
+            return kept[1]
+        authorized = self.authorized(team_id)
+        self._kept[team_id] = (time.monotonic(), authorized)
+        return authorized
+
+    def forget(self, team_id: str) -> None:
+        """Read the workspace's installation afresh at its next request: it uninstalled, or installed again."""
+        self._kept.pop(team_id, None)
 
     def authorized(self, team_id: str) -> Authorized:
         """The workspace's token, refreshed first if it expires within `refresh_before`; NotInstalled if it has no
         installation; TokenRefreshFailed if its token has expired and Slack would not refresh it."""
         record = self._installed(team_id)
-        if not self._due(record):
+        if not self.due(record):
             return self._open(record)
         return self._refresh(team_id)
 
     # -- reading
 
     def _installed(self, team_id: str) -> InstallationRecord:
-        with self.sessions.begin() as session:
+        with reading(self.sessions) as session:  # never waits for a writer, nor holds one up
             record = store.get_installation(session, team_id=team_id) if team_id else None
         if record is None or not record.installed or not record.bot_token:
             raise NotInstalled(team_id)
         return record
 
-    def _due(self, record: InstallationRecord) -> bool:
+    def due(self, record: InstallationRecord) -> bool:
+        """Whether its token is to be refreshed now (it rotates, and expires within `refresh_before`)."""
         expires = record.bot_token_expires_at
         return bool(record.bot_refresh_token) and expires is not None and expires - self.refresh_before <= self.clock()
 
@@ -218,7 +239,7 @@ class Installations:
         holder = f"{self.holder}:{next(self._attempts)}"  # each attempt its own, even on threads of one process
         while True:
             record = self._installed(team_id)
-            if not self._due(record):
+            if not self.due(record):
                 return self._open(record)  # refreshed by another process meanwhile
             now = self.clock()
             with self.sessions.begin() as session:
@@ -234,7 +255,7 @@ class Installations:
             time.sleep(0.1)
         try:
             record = self._installed(team_id)  # read again now that we hold the lease: it may be done
-            if not self._due(record):
+            if not self.due(record):
                 return self._open(record)
             return self._exchange(record)
         finally:
@@ -298,7 +319,7 @@ class InstallationAuthorize(Authorize):
         **_actor: str | None,
     ) -> AuthorizeResult | None:
         try:
-            authorized = self.installations.authorized(team_id or "")
+            authorized = self.installations.authorized_for_request(team_id or "")
         except NotInstalled:
             log.info("a request from workspace %s, which has no installation of the app: answered so", team_id)
             return None

@@ -85,8 +85,16 @@ class InstallationStore(SlackInstallationStore):
     table itself (refreshing under a lease), and uninstalls are recorded by handlers.installs.
     """
 
-    def __init__(self, sessions: Sessions, cipher: Cipher, *, clock: Clock = system_clock):
-        self.sessions, self.cipher, self.clock = sessions, cipher, clock
+    def __init__(
+        self,
+        sessions: Sessions,
+        cipher: Cipher,
+        *,
+        clock: Clock = system_clock,
+        installations: Installations | None = None,
+    ):
+        """`installations`: told of each (re)install, so a token it kept for requests is read afresh."""
+        self.sessions, self.cipher, self.clock, self.installations = sessions, cipher, clock, installations
 
     @property
     def logger(self) -> Logger:
@@ -123,6 +131,8 @@ class InstallationStore(SlackInstallationStore):
                 )
         except SQLAlchemyError as error:
             raise BoltError(f"the database did not take the installation ({type(error).__name__})") from error
+        if self.installations is not None:
+            self.installations.forget(installation.team_id)
         log.info("installed in workspace %s (%s)", installation.team_id, installation.team_name)
 
     def save_bot(self, bot: Bot) -> None:
@@ -331,7 +341,7 @@ def make_install_flow(settings: Settings, sessions: Sessions, installations: Ins
         redirect_uri_path=REDIRECT_PATH,
         callback_options=CallbackOptions(success=succeeded, failure=failed),
         authorization_url=urljoin(settings.slack_api_url, "../oauth/v2/authorize"),
-        installation_store=InstallationStore(sessions, installations.cipher),
+        installation_store=InstallationStore(sessions, installations.cipher, installations=installations),
         installation_store_bot_only=True,
         state_store=states,
         state_expiration_seconds=STATE_SECONDS,

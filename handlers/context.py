@@ -22,6 +22,7 @@ from domain.calendar import make_calendar
 from storage import calendars
 from storage import jobs as jobs_store
 from storage.db import Sessions, reading
+from storage.group_commit import GroupCommit, NotKept
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -73,15 +74,24 @@ class Deps:
     jobs: JobQueue | None = None  # told of each job recorded, to do it now; None: the next sweep finds it
     clients: WorkspaceClients | None = None  # every workspace's client (None: no names from other workspaces)
     one_at_a_time: OnePerKey = field(default_factory=lambda: OnePerKey())  # e.g. one agreement's summary
+    outbox: GroupCommit | None = None  # commits jobs handed over at the same moment together (None: one by one)
 
     def hand_over(self, job: Job, body: dict) -> bool:
-        """Record `job` in the outbox, in a transaction of its own, and have it done; False if the database
-        would not take it (the caller tells the person their words were not taken)."""
+        """Record `job` in the outbox, committed before this returns (with others waiting at the same moment, by
+        `outbox`: storage.group_commit), and have it done; False if the database would not take it (the caller
+        tells the person their words were not taken)."""
         try:
-            with self.sessions.begin() as session:
-                job_id = self._record(session, job, body)
-        except SQLAlchemyError as error:
-            log.warning("could not record %s: %s", job_name(job.work), type(error).__name__)
+            if self.outbox is not None:
+                job_id = self.outbox.add(**self._row(job, body))
+            else:
+                with self.sessions.begin() as session:
+                    job_id = self._record(session, job, body)
+        except (SQLAlchemyError, NotKept) as error:
+            log.warning(
+                "could not record %s: %s",
+                job_name(job.work),
+                error if isinstance(error, NotKept) else type(error).__name__,
+            )
             return False
         if job_id is not None and self.jobs is not None:
             self.jobs.notify(job_id)
@@ -96,15 +106,18 @@ class Deps:
             event.listen(session, "after_commit", lambda _: jobs.notify(job_id), once=True)
 
     def _record(self, session: Session, job: Job, body: dict) -> int | None:
+        return jobs_store.add_job(session, **self._row(job, body))
+
+    @staticmethod
+    def _row(job: Job, body: dict) -> dict:
         name = job_name(job.work)
-        return jobs_store.add_job(
-            session,
-            team_id=team_of(body),
-            name=name,
-            key=f"{name}:{request_id(body)}",
-            args=list(job.args),
-            now=dt.datetime.now(dt.UTC),  # the outbox runs on the real clock, whatever clock features see
-        )
+        return {
+            "team_id": team_of(body),
+            "name": name,
+            "key": f"{name}:{request_id(body)}",
+            "args": list(job.args),
+            "now": dt.datetime.now(dt.UTC),  # the outbox runs on the real clock, whatever clock features see
+        }
 
     @property
     def tz(self) -> ZoneInfo:

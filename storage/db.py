@@ -53,6 +53,11 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode, NORMAL syncs the log at checkpoints rather than at every commit: a commit survives the app being
+    # killed (what was acknowledged is kept), and only a power cut or an operating-system crash could undo the
+    # last moments' commits (README: Data protection; PostgreSQL for production). Syncing each commit capped the
+    # whole app at the disk's syncs per second (BENCHMARKS.md, /share acknowledgement).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=2500")  # under Slack's 3 s: forms save before acknowledging
     cursor.close()
 

@@ -16,7 +16,7 @@ from handlers.blocks import date_label, section
 from handlers.context import Job, TalksRequest, after_ack
 from handlers.jobs import JobRun, talks_request
 from handlers.partnerships.blocks import organisations
-from handlers.partnerships.withdrawing import hand_over_unshowing
+from handlers.partnerships.own_messages import hand_over_unshowing
 from handlers.permissions import refusal
 from storage import audit
 from storage import installations as inst

@@ -24,7 +24,8 @@ from handlers.jobs import JobRun
 from handlers.metadata import from_metadata, to_metadata
 from handlers.partnerships.blocks import NAME_VALUE, NOUNS, share_confirm_modal
 from handlers.partnerships.forms import share_on_saving
-from handlers.partnerships.withdrawing import hand_over_digest_changes, show_partner_states
+from handlers.partnerships.own_messages import show_partner_states
+from handlers.partnerships.withdrawing import hand_over_digest_changes
 from handlers.permissions import CANT_CHECK, workspace_admin
 from handlers.publish import say
 from handlers.shares.posting import KINDS

@@ -23,8 +23,7 @@ from domain import partnerships as dp
 from handlers.blocks import mrkdwn
 from handlers.context import Deps, Job, after_ack
 from handlers.jobs import JobRun
-from handlers.publish import passing, update_message
-from handlers.shares.posting import KINDS
+from handlers.publish import passing
 from storage import partner_items as pi
 from storage import partnerships as ps
 
@@ -33,18 +32,6 @@ log = logging.getLogger(__name__)
 
 class SlackBusy(Exception):
     """Slack was busy or unreachable while a digest was read back or changed: the job tries again later."""
-
-
-def hand_over_unshowing(deps: Deps, session: Session, left: ps.Left, *, own: str, team_id: str, key: str) -> None:
-    """After a workspace left its partnership: its own messages, partners' digests that showed its items, and its
-    digests that showed partners' items, all changed (each workspace's by a job of its own)."""
-    if left.withdrawn:
-        items = [[item.kind, item.id] for item in left.withdrawn]
-        deps.hand_over_in(session, Job(show_partner_states, (team_id, items)), _body(team_id, f"{key}:own"))
-    withdrawn = [(item, own) for item in left.withdrawn]
-    hand_over_digest_changes(deps, session, withdrawn, teams=left.others, key=f"{key}:ours")
-    theirs = [(item, ps.organisation_name(session, team_id=item.team_id)) for item in left.others_items]
-    hand_over_digest_changes(deps, session, theirs, teams=[team_id], key=f"{key}:theirs")
 
 
 def withdraw_before_deleting(deps: Deps, session: Session, *, team_id: str, kind: str, item_id: int, key: str) -> None:
@@ -72,22 +59,12 @@ def hand_over_digest_changes(
             if [item.kind, item.id, organisation] not in shown:
                 shown.append([item.kind, item.id, organisation])
     for team_id, (posts, shown) in sorted(work.items()):
-        deps.hand_over_in(session, Job(unshow_in_digests, (posts, shown)), _body(team_id, f"{key}:{team_id}"))
+        deps.hand_over_in(session, Job(unshow_in_digests, (posts, shown)), job_body(team_id, f"{key}:{team_id}"))
 
 
-def _body(team_id: str, key: str) -> dict:
+def job_body(team_id: str, key: str) -> dict:
     """What a job for another workspace is recorded with: that workspace (so it runs with its token) and a key."""
     return {"team_id": team_id, "trigger_id": key}
-
-
-@after_ack
-def show_partner_states(run: JobRun, team_id: str, items: list[list]) -> None:
-    """Show again these shares' and requests' own messages, now that their sharing with the partnership changed."""
-    for kind, item_id in items:
-        with run.deps.sessions.begin() as session:
-            card = KINDS[kind].get(session, team_id, int(item_id))
-        if card is not None and card.message_ts:
-            update_message(run.client, card.channel_id, card.message_ts, *KINDS[kind].message(card))
 
 
 @after_ack
