@@ -187,12 +187,13 @@ def snapshot(slack: LocalSlack, channels: list[str]) -> dict:
 
 
 class SlackProcess:
-    """The stand-in in a child process, so its HTTP work does not share the app's interpreter (and GIL)."""
+    """The stand-in in a child process, so its HTTP work does not share the app's interpreter (and GIL). Talks to it
+    in lines of JSON on its stdin and stdout; `module` is the benchmark whose `--serve-slack` it runs."""
 
-    def __init__(self, channels: list[str], limited: list[str], latency: float) -> None:
-        command = [sys.executable, "-m", "benchmarks.digest_delivery", "--serve-slack"]
+    def __init__(self, setup: dict, *, module: str = "benchmarks.digest_delivery") -> None:
+        command = [sys.executable, "-m", module, "--serve-slack"]
         self._child = subprocess.Popen(command, cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self._send({"channels": channels, "limited": limited, "latency": latency})
+        self._send(setup)
         self.url = self._receive()["url"]
 
     def snapshot(self) -> dict:
@@ -251,7 +252,7 @@ def posting_floor(database_url: str, count: int, workers: int, latency: float, d
     """
     channels = [f"F{n:05d}" for n in range(count)]
     blocks, words = digest_blocks(digest, tz=TZ), digest_text(digest)
-    slack = SlackProcess(channels, [], latency)
+    slack = SlackProcess({"channels": channels, "limited": [], "latency": latency})
     try:
         client = make_client(settings_for(database_url, slack.url))
 
@@ -281,7 +282,7 @@ def measure(url: str, channel_count: int, share: float, workers: int | None, lat
     channels = channel_ids(channel_count)
     limited = rate_limited(channels, share)
     counts = fill(sessions, channels)
-    slack = SlackProcess(channels, limited, latency)
+    slack = SlackProcess({"channels": channels, "limited": limited, "latency": latency})
     try:
         options = {} if workers is None else {"workers": workers}
         timed = TimedDigests(sessions, TZ)

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +52,7 @@ from benchmarks.digest_delivery import (
     TARGET_RATIO,
     TZ,
     WEEK,
+    SlackProcess,
     TimedDigests,
     drop_postgres_database,
     fill,
@@ -145,36 +145,16 @@ def snapshot(slack: LocalSlack, workspaces: dict[str, list[str]]) -> dict:
     }
 
 
-class SlackProcess:
-    """The stand-in in a child process, so its HTTP work does not share the app's interpreter (and GIL)."""
+class WorkspacesProcess(SlackProcess):
+    """The stand-in in a child process (as in the digest benchmark), with many workspaces of its own."""
 
     def __init__(self, workspaces: dict[str, list[str]], limited: list[str], latency: float) -> None:
-        command = [sys.executable, "-m", "benchmarks.many_workspaces", "--serve-slack"]
-        self._child = subprocess.Popen(command, cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self._send({"workspaces": workspaces, "limited": limited, "latency": latency})
-        self.url = self._receive()["url"]
+        setup = {"workspaces": workspaces, "limited": limited, "latency": latency}
+        super().__init__(setup, module="benchmarks.many_workspaces")
 
     def ask(self, op: str, **more: str) -> dict:
         self._send({"op": op, **more})
         return self._receive()
-
-    def stop(self) -> None:
-        self._child.stdin.close()
-        try:
-            self._child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._child.kill()
-            self._child.wait()
-
-    def _send(self, message: dict) -> None:
-        self._child.stdin.write(json.dumps(message) + "\n")
-        self._child.stdin.flush()
-
-    def _receive(self) -> dict:
-        line = self._child.stdout.readline()
-        if not line:
-            raise SystemExit("the Slack stand-in process stopped: see its error above")
-        return json.loads(line)
 
 
 # ---- the run -----------------------------------------------------------------------------------------------------
@@ -236,7 +216,7 @@ def posting_floor(
     `workers` threads, each with its own workspace's token and client, to a fresh stand-in with the same workspaces
     (no database, no 429s)."""
     blocks, words = digest_blocks(digest, tz=TZ), digest_text(digest)
-    slack = SlackProcess(workspaces, [], latency)
+    slack = WorkspacesProcess(workspaces, [], latency)
     try:
         tokens = slack.ask("tokens")
         settings = settings_for(database_url, slack.url)
@@ -267,7 +247,7 @@ def measure(url: str, teams_count: int, per_workspace: int, share: float, worker
     filled = time.monotonic()
     counts = fill(sessions, channels, teams)
     filled = time.monotonic() - filled
-    slack = SlackProcess(workspaces, limited, latency)
+    slack = WorkspacesProcess(workspaces, limited, latency)
     try:
         installing = install_everywhere(url, slack, teams)
         options = {} if workers is None else {"workers": workers}

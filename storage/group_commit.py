@@ -27,7 +27,10 @@ from storage.jobs import add_job
 log = logging.getLogger(__name__)
 
 MOST_AT_ONCE = 200  # jobs in one transaction
-WAIT_FOR_COMMIT = 2.8  # seconds: longer than a transaction may wait for a lock (storage.db: 2.5 s), under Slack's 3 s
+# Seconds, only against a writer that has died: the database's own timeouts (storage.db, 2.5 s for a lock or a
+# statement) end a commit that can't be made, and the caller is told then. Giving up sooner, while the commit might
+# still be made, would tell someone their words were not taken when they were.
+WAIT_FOR_COMMIT = 30.0
 
 
 class NotKept(Exception):

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.devkit.sandbox import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, Sandbox
+from bot.devkit.sandbox import Sandbox
 from bot.devkit.simulate import TEAM_ID
 from handlers.ids import Action, Block, Command
 from handlers.prompts.blocks import PROMPT_TEXT
 from storage.models import Agreement, Delivery, Meetup
 from tests.helpers import all_text, response_to, run_due, wait_until
 from tests.helpers.agreements import AMIRA, BEN, confirm, write_agreement
-from tests.helpers.workspaces import Workspace
+from tests.helpers.workspaces import Workspace, run_env
 
 ADMIN, STAFF = "U_ADMIN", "U_STAFF"
 LONDON = ZoneInfo("Europe/London")
@@ -126,16 +126,7 @@ def two(database_url, clock, monkeypatch):
         hudson = Workspace(sandbox, sandbox.install(HUDSON, "Hudson"))
         for place in (riverside, hudson):
             sandbox.slack.add_user(ADMIN, is_admin=True, team_id=place.team_id)
-        monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-        for name, value in {
-            "SLACK_CLIENT_ID": CLIENT_ID,
-            "SLACK_CLIENT_SECRET": CLIENT_SECRET,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "DATABASE_URL": sandbox.settings.database_url,
-            "SLACK_API_URL": sandbox.slack.url,
-            "PROGRAMME_TALKS_TZ": "Europe/London",
-        }.items():
-            monkeypatch.setenv(name, value)
+        run_env(monkeypatch, sandbox)
         assert said(hudson, "timezone America/New_York", channel=HUDSON_CH).startswith(
             "✅ Done: times here are now America/New York time (they were UK time)."
         )

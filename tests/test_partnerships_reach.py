@@ -21,10 +21,10 @@ from tests.helpers.partnerships import (
     install_orgs,
     partners_part,
     partners_ticked,
-    run_env,
     section_texts,
     subscribe,
 )
+from tests.helpers.workspaces import run_env
 
 ALPHA_SHOWN, BETA_SHOWN = "Alpha Youth &amp; Family &lt;Trust&gt;", "Beta Borough Council"
 HALL = "A hall for Saturday sessions by 15 January"
@@ -205,18 +205,24 @@ def test_a_shared_share_its_author_deletes_is_withdrawn_from_partners_digests_to
     )
 
 
-def test_a_shared_request_deleted_after_a_concern_is_withdrawn_from_partners_digests_too(orgs, capsys):
+def test_a_shared_request_reported_as_a_concern_leaves_partners_digests_at_once_and_is_deleted_there_too(orgs, capsys):
     request = orgs.post(ALPHA, "/collab", f"--partners {HALL}")
     digest = digest_on_monday(orgs, capsys)
+
     orgs.sim(ALPHA).click(request, Action.REPORT_CONCERN, user=BEN, channel="C_PRACTICE", option="report")
+
+    [changed] = orgs.slack.wait_for("chat.update", where=lambda c: c.team_id == BETA and c.args["ts"] == digest["ts"])
+    assert section_texts(partners_part(changed.args["blocks"])) == [f"_This request was withdrawn by {ALPHA_SHOWN}._"]
+    assert all_text(searched(orgs, BETA, "hall")).startswith("Nothing found for “hall”.")
     told = orgs.slack.wait_for(
         "chat.postMessage", where=lambda c: c.team_id == ALPHA and "concern was reported" in c.args.get("text", "")
     )[0]
     notice = {"ts": told.response["ts"], "text": told.args["text"], "blocks": told.args["blocks"]}
-    orgs.sim(ALPHA).click(notice, Action.DELETE_REPORTED, user=ADMIN, channel=told.args["channel"])
-
-    [changed] = orgs.slack.wait_for("chat.update", where=lambda c: c.team_id == BETA and c.args["ts"] == digest["ts"])
-    assert section_texts(partners_part(changed.args["blocks"])) == [f"_This request was withdrawn by {ALPHA_SHOWN}._"]
+    # The channel's digest and the champion's copy of it.
+    changed_at_beta = orgs.slack.wait_for("chat.update", count=2, where=lambda c: c.team_id == BETA)
+    _, url = orgs.sim(ALPHA).click(notice, Action.DELETE_REPORTED, user=ADMIN, channel=told.args["channel"])
+    assert response_to(orgs.slack, url, timeout=10).args["text"].startswith("🗑️ Deleted")
+    assert [c for c in orgs.slack.calls_to("chat.update") if c.team_id == BETA] == changed_at_beta  # nothing more
 
 
 def test_nobody_else_may_withdraw_and_nothing_changes(orgs):

@@ -11,7 +11,8 @@ from bot.devkit.sandbox import Sandbox
 from handlers.ids import Action
 from storage.models import Share
 from tests.helpers import all_text, response_to, run_due
-from tests.helpers.partnerships import ALPHA, BETA, Orgs, install_orgs, run_env, subscribe
+from tests.helpers.partnerships import ALPHA, BETA, Orgs, install_orgs, subscribe
+from tests.helpers.workspaces import run_env
 
 SHARED = "C_SHARED"
 BEA, DEV = "U_BETA_ADMIN", "U_BETA_DEV"  # Beta's own people: their ids are theirs, in every workspace

@@ -15,23 +15,20 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 import handlers.concerns.blocks as cb
-from domain import partnerships as dp
 from domain.words import ERASED
 from handlers.concerns.notices import show_notices
 from handlers.concerns.showing import remove_everywhere, show_everywhere, shown_on_homes
 from handlers.context import Deps, Job, after_ack, respond_to
 from handlers.home.refresh import refresh_homes
 from handlers.jobs import JobRun
-from handlers.partnerships.withdrawing import withdraw_before_deleting
+from handlers.partnerships.withdrawing import PARTNER_KINDS, withdraw_from_partners
 from handlers.permissions import CANT_CHECK, workspace_admin
 from handlers.publish import say, update_message
 from storage import audit
 from storage import concerns as cs
 from storage import roles as rq
-from storage.concerns import Kind, Status, Where
+from storage.concerns import Status, Where
 from storage.roles import RoleName
-
-SHARED_KINDS = {Kind.SHARE: dp.SHARE, Kind.REQUEST: dp.REQUEST}  # what may have been shared with partners
 
 AUDITED = {Status.RESTORED: audit.Action.RESTORED, Status.REMOVED: audit.Action.REMOVED_AFTER_REPORT}
 
@@ -102,10 +99,10 @@ def _decide(
         return {"own": True}
     subject = cs.get_subject(session, team_id=team_id, kind=concern.kind, subject_id=concern.subject_id)
     homes = shown_on_homes(session, concern.kind, team_id, concern.subject_id)  # before it may be deleted
-    if decision is Status.REMOVED and concern.kind in SHARED_KINDS:  # partners' digests that showed it say so
+    if decision is Status.REMOVED and concern.kind in PARTNER_KINDS:  # partners' digests that showed it say so
         key = f"deleted:{concern.kind}:{team_id}:{concern.subject_id}"
-        kind = SHARED_KINDS[concern.kind]
-        withdraw_before_deleting(run.deps, session, team_id=team_id, kind=kind, item_id=concern.subject_id, key=key)
+        kind = PARTNER_KINDS[concern.kind]
+        withdraw_from_partners(run.deps, session, team_id=team_id, kind=kind, item_id=concern.subject_id, key=key)
     outcome = cs.decide_concern(
         session, team_id=team_id, concern_id=concern_id, decision=decision, decided_by=user_id, now=run.deps.clock()
     )

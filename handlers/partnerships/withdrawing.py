@@ -26,6 +26,7 @@ from handlers.jobs import JobRun
 from handlers.publish import passing
 from storage import partner_items as pi
 from storage import partnerships as ps
+from storage.concerns import Kind as ConcernKind
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +35,21 @@ class SlackBusy(Exception):
     """Slack was busy or unreachable while a digest was read back or changed: the job tries again later."""
 
 
-def withdraw_before_deleting(deps: Deps, session: Session, *, team_id: str, kind: str, item_id: int, key: str) -> None:
-    """A share or request about to be deleted (by its author, or by a decision on a concern about it): if it was
-    shared with the partnership, partners' digests that showed it are changed to say it was withdrawn, by jobs
-    recorded in the deleting transaction."""
+def withdraw_from_partners(deps: Deps, session: Session, *, team_id: str, kind: str, item_id: int, key: str) -> None:
+    """A share or request reported as a concern, or about to be deleted (by its author, or by a decision on a
+    concern): if it was shared with the partnership, it is no longer, and partners' digests that showed it are
+    changed to say it was withdrawn, by jobs recorded in the caller's transaction. (Restored after a concern, its
+    author may share it again.)"""
     withdrawn = ps.withdraw_item(session, team_id=team_id, kind=kind, item_id=item_id)
     if withdrawn is None:
         return
     own = ps.organisation_name(session, team_id=team_id)
     partners = ps.partner_teams(session, partnership=withdrawn.partnership, besides=team_id)
     hand_over_digest_changes(deps, session, [(withdrawn, own)], teams=partners, key=key)
+
+
+# What a concern can be about that may have been shared with partners: its kind there.
+PARTNER_KINDS = {ConcernKind.SHARE: dp.SHARE, ConcernKind.REQUEST: dp.REQUEST}
 
 
 def hand_over_digest_changes(

@@ -28,7 +28,7 @@ from handlers.partnerships.forms import chosen as partners_chosen
 from handlers.partnerships.forms import edit_error as partners_edit_error
 from handlers.partnerships.forms import form_error as partners_error
 from handlers.partnerships.forms import share_on_saving
-from handlers.partnerships.withdrawing import withdraw_before_deleting
+from handlers.partnerships.withdrawing import withdraw_from_partners
 from handlers.publish import delete_message, update_message
 from handlers.shares.flagged import LABELS, HeldForm
 from handlers.shares.posting import REQUEST, SHARE, Kind, post_and_tell_by_dm
@@ -291,7 +291,7 @@ def handle_delete_submission(ack: Ack, body: dict, respond: Respond, client: Web
             deleted = share if share and share.author_id == user_id else None
             if deleted:
                 key = f"deleted:share:{team_id}:{share_id}"
-                withdraw_before_deleting(deps, session, team_id=team_id, kind=SHARE.name, item_id=share_id, key=key)
+                withdraw_from_partners(deps, session, team_id=team_id, kind=SHARE.name, item_id=share_id, key=key)
                 ss.delete_share(session, team_id=team_id, share_id=share_id)
                 _audit(session, deps, body, audit.Action.DELETED, f"share:{share_id}")
                 if deleted.message_ts:

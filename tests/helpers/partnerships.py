@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.devkit.local_slack import Call
-from bot.devkit.sandbox import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, Sandbox
+from bot.devkit.sandbox import Sandbox
 from bot.devkit.simulate import SlackSimulator
 from domain.partnerships import partners_flag
 from handlers.ids import Action, Block
@@ -116,21 +116,6 @@ def install_orgs(sandbox: Sandbox, *team_ids: str) -> Orgs:
     for team_id in team_ids:
         assert orgs.talks(team_id, f"champion <@{CHAMPION}>").startswith("✅")
     return orgs
-
-
-def run_env(monkeypatch, sandbox: Sandbox) -> None:
-    """The environment `programme-talks run-due` runs with against this many-workspace sandbox."""
-    for name, value in {
-        "SLACK_CLIENT_ID": CLIENT_ID,
-        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "DATABASE_URL": sandbox.settings.database_url,
-        "SLACK_API_URL": sandbox.slack.url,
-        "PROGRAMME_TALKS_TZ": "Europe/London",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-    monkeypatch.delenv("PROGRAMME_TALKS_SECRET_KEY", raising=False)
 
 
 def subscribe(orgs: Orgs, team_id: str, *, channel: str = CHANNEL) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.devkit.local_slack import LocalSlack
-from bot.devkit.sandbox import Sandbox
+from bot.devkit.sandbox import CLIENT_ID, CLIENT_SECRET, SIGNING_SECRET, Sandbox
 from bot.devkit.simulate import SlackSimulator
 
 
@@ -30,3 +30,18 @@ class Workspace:
         assert sandbox.slack is not None
         self.sim, self.sessions, self.team_id = sim, sandbox.sessions, sim.team_id
         self.slack = TeamSlack(sandbox.slack, sim.team_id)
+
+
+def run_env(monkeypatch, sandbox: Sandbox) -> None:
+    """The environment `programme-talks run-due` runs with against this many-workspace sandbox."""
+    for name, value in {
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DATABASE_URL": sandbox.settings.database_url,
+        "SLACK_API_URL": sandbox.slack.url,
+        "PROGRAMME_TALKS_TZ": "Europe/London",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("PROGRAMME_TALKS_SECRET_KEY", raising=False)
