@@ -37,8 +37,9 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert, text
 
+from benchmarks.databases import POSTGRES_ADMIN_URL, fresh_postgres
 from domain import charts as c
 from domain import report as r
 from storage.db import make_engine, make_sessions, migrate
@@ -155,7 +156,6 @@ SHARES, OTHER_SHARES, REQUESTS = 100_000, 20_000, 20_000
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
 TZ = ZoneInfo("Europe/London")
 QUERY_TARGET_MS = 500.0
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "bench_charts"
 
 
@@ -257,18 +257,8 @@ def query_results(args: argparse.Namespace) -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         results.append(measure_query(f"sqlite:///{scratch}/bench.sqlite3", args.query_runs))
-    admin = create_engine(
-        "postgresql+psycopg://" + args.postgres_admin_url.split("://", 1)[1], isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    try:
-        results.append(measure_query(args.postgres_admin_url.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}", args.query_runs))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres(args.postgres_admin_url, BENCH_DATABASE) as url:
+        results.append(measure_query(url, args.query_runs))
     return results
 
 

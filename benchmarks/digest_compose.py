@@ -25,9 +25,11 @@ import time
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text
+from sqlalchemy import Engine, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from benchmarks.databases import POSTGRES_ADMIN_URL, fresh_postgres
+from benchmarks.databases import plans as explained
 from domain.digest import compose
 from handlers.digests.blocks import digest_blocks
 from storage.db import make_engine, make_sessions, migrate
@@ -44,7 +46,6 @@ DAYS = 730
 WARMUP = 30
 TARGET_MS = 50.0
 TZ = ZoneInfo("Europe/London")
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "bench_digest"
 PHRASES = [
     "Texting parents the night before doubled homework club attendance",
@@ -267,32 +268,10 @@ def plans(engine: Engine, since: dt.datetime) -> list[str]:
         digest_input(session, team_id=BUSY_TEAM, since=since, until=NOW)
         unanswered_requests(session, team_id=BUSY_TEAM, older_than=NOW - dt.timedelta(days=7))
     event.remove(engine, "before_cursor_execute", record)
-    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN ANALYZE "
-    out = []
-    with engine.connect() as connection:
-        for statement, parameters in statements:
-            cursor = connection.connection.cursor()
-            cursor.execute(prefix + statement, parameters)
-            rows = cursor.fetchall()
-            out.append(statement + "\n" + "\n".join("  " + " | ".join(str(c) for c in row) for row in rows))
-    return out
+    return explained(engine, statements)
 
 
 # ---- the dedicated PostgreSQL database ----------------------------------------------------------------
-
-
-def postgres_database(admin_url: str) -> tuple[Engine, str]:
-    admin = create_engine("postgresql+psycopg://" + admin_url.split("://", 1)[1], isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    return admin, admin_url.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
-
-
-def drop_postgres_database(admin: Engine) -> None:
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def report(result: dict, repetitions: int) -> None:
@@ -329,11 +308,8 @@ def main() -> int:
     else:
         with tempfile.TemporaryDirectory() as scratch:
             results.append(measure(f"sqlite:///{scratch}/bench.sqlite3", args.repetitions, args.explain))
-        admin, url = postgres_database(args.postgres_admin_url)
-        try:
+        with fresh_postgres(args.postgres_admin_url, BENCH_DATABASE) as url:
             results.append(measure(url, args.repetitions, args.explain))
-        finally:
-            drop_postgres_database(admin)
     for result in results:
         report(result, args.repetitions)
     missed = [r for r in results if r["whole"]["p95"] >= TARGET_MS]

@@ -42,12 +42,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select, text
 
+from benchmarks.databases import POSTGRES_ADMIN_URL, fresh_postgres
 from benchmarks.digest_compose import ASKS, PHRASES
 from bot.config import Settings
 from bot.delivery import DEFAULT_WORKERS, Runner
@@ -71,7 +73,6 @@ SCHEDULE = "weekly mon 09:00"
 TEAMS = [f"T{n:03d}" for n in range(1, 21)]
 RETRY_AFTER = 1
 TARGET_RATIO = 1.2
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = f"bench_delivery_{os.getpid()}"
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -376,19 +377,6 @@ def check(channels, limited, lines, again, first, second, rows) -> list[str]:
 # ---- the dedicated PostgreSQL database ---------------------------------------------------------------
 
 
-def postgres_database(admin_url: str) -> tuple[Engine, str]:
-    admin = create_engine("postgresql+psycopg://" + admin_url.split("://", 1)[1], isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    return admin, admin_url.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
-
-
-def drop_postgres_database(admin: Engine) -> None:
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def server_version(engine: Engine) -> str:
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
@@ -434,9 +422,9 @@ def report(result: dict) -> None:
         print("exactly once: held (one message and one delivered ledger row per channel; a second run posted nothing)")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--channels", type=int, default=1000, help="subscribed channels, all due at one slot")
+def delivery_options(parser: argparse.ArgumentParser) -> None:
+    """The options this benchmark and benchmarks.many_workspaces share: where the database is, and how Slack
+    behaves."""
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--database-url", help="an empty database to fill and use, and keep")
     where.add_argument(
@@ -447,30 +435,45 @@ def main() -> int:
     parser.add_argument("--workers", type=int, help=f"the runner's thread pool (default {DEFAULT_WORKERS})")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds the stand-in takes per call")
     parser.add_argument("--serve-slack", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+
+
+def run_measured(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    *,
+    measure_at: Callable[[str], dict],
+    serve: Callable[[], None],
+    report: Callable[[dict], None],
+) -> int:
+    """Serve the stand-in (the child's part), or measure on the chosen database (a fresh SQLite file by default),
+    report, and say how it went: 2 if exactly once failed, 1 if the time missed the target."""
     if args.serve_slack:
-        serve_slack()
+        serve()
         return 0
     if not 0 <= args.rate_limited_share <= 1:
         parser.error("--rate-limited-share is a fraction from 0 to 1")
     logging.basicConfig(level=logging.ERROR)  # post_message warns about every 429 it is handed: not news here
-
     if args.database_url:
-        result = measure(args.database_url, args.channels, args.rate_limited_share, args.workers, args.latency)
+        result = measure_at(args.database_url)
     elif args.postgres:
-        admin, url = postgres_database(args.postgres_admin_url)
-        try:
-            result = measure(url, args.channels, args.rate_limited_share, args.workers, args.latency)
-        finally:
-            drop_postgres_database(admin)
+        with fresh_postgres(args.postgres_admin_url, BENCH_DATABASE) as url:
+            result = measure_at(url)
     else:
         with tempfile.TemporaryDirectory() as scratch:
-            url = f"sqlite:///{scratch}/bench.sqlite3"
-            result = measure(url, args.channels, args.rate_limited_share, args.workers, args.latency)
+            result = measure_at(f"sqlite:///{scratch}/bench.sqlite3")
     report(result)
     if result["problems"]:
         return 2
     return 1 if result["elapsed"] > TARGET_RATIO * required(result) else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--channels", type=int, default=1000, help="subscribed channels, all due at one slot")
+    delivery_options(parser)
+    args = parser.parse_args()
+    shape = (args.channels, args.rate_limited_share, args.workers, args.latency)
+    return run_measured(parser, args, measure_at=lambda url: measure(url, *shape), serve=serve_slack, report=report)
 
 
 def required(result: dict) -> float:

@@ -24,8 +24,10 @@ import sys
 import tempfile
 import time
 
-from sqlalchemy import Engine, create_engine, event, insert, text
+from sqlalchemy import Engine, event, insert, text
 
+from benchmarks.databases import POSTGRES_ADMIN_URL, fresh_postgres
+from benchmarks.databases import plans as explained
 from benchmarks.digest_compose import BUSY_TEAM, NOW, OTHER_TEAMS, TZ, fill, server_version, summary, timed
 from handlers.home.blocks import home_view
 from storage.db import make_engine, make_sessions, migrate
@@ -46,7 +48,6 @@ MEETUPS = 2_000
 CHAMPION = "U0007"  # writes requests, offers help, is party to agreements and invited to events, like anyone
 PERSON = "U0123"
 TARGET_MS = 50.0
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "bench_home"
 
 
@@ -192,7 +193,7 @@ def measure(url: str, repetitions: int, explain: bool) -> dict:
         "queries": queries(engine),
     }
     if explain:
-        result["plans"] = plans(engine)
+        result["plans"] = explained(engine, _statements(engine))
     engine.dispose()
     return result
 
@@ -212,32 +213,6 @@ def _statements(engine: Engine) -> list[tuple[str, object]]:
 def queries(engine: Engine) -> int:
     """How many SELECTs one champion's Home tab takes."""
     return len(_statements(engine))
-
-
-def plans(engine: Engine) -> list[str]:
-    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN ANALYZE "
-    out = []
-    with engine.connect() as connection:
-        for statement, parameters in _statements(engine):
-            cursor = connection.connection.cursor()
-            cursor.execute(prefix + statement, parameters)
-            rows = cursor.fetchall()
-            out.append(statement + "\n" + "\n".join("  " + " | ".join(str(c) for c in row) for row in rows))
-    return out
-
-
-def postgres_database(admin_url: str) -> tuple[Engine, str]:
-    admin = create_engine("postgresql+psycopg://" + admin_url.split("://", 1)[1], isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    return admin, admin_url.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
-
-
-def drop_postgres_database(admin: Engine) -> None:
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def report(result: dict, repetitions: int) -> None:
@@ -269,11 +244,8 @@ def main() -> int:
     else:
         with tempfile.TemporaryDirectory() as folder:
             results.append(measure(f"sqlite:///{folder}/bench.sqlite3", args.repetitions, args.explain))
-        admin, url = postgres_database(args.postgres_admin_url)
-        try:
+        with fresh_postgres(args.postgres_admin_url, BENCH_DATABASE) as url:
             results.append(measure(url, args.repetitions, args.explain))
-        finally:
-            drop_postgres_database(admin)
     for result in results:
         report(result, args.repetitions)
     missed = [r["dialect"] for r in results for key in ("champion", "person") if r[key]["p95"] > TARGET_MS]

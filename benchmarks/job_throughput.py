@@ -13,6 +13,7 @@ share was posted exactly once and linked to its message. Exits 1 if not. See BEN
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
@@ -22,8 +23,9 @@ import time
 import uuid
 from collections import Counter
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
+from benchmarks.databases import POSTGRES_ADMIN_URL, fresh_postgres
 from bot.devkit.local_slack import LocalSlack
 from bot.devkit.sandbox import BOT_TOKEN, SIGNING_SECRET
 from handlers.context import job_name
@@ -122,20 +124,6 @@ def measure(url: str, count: int, processes: int, threads: int) -> dict:
     }
 
 
-def fresh_postgres(admin_url: str) -> tuple[str, callable]:
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    name = f"pt_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.rsplit("/", 1)[0] + f"/{name}", drop
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2000)
@@ -144,22 +132,18 @@ def main() -> int:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--database-url", help="default: a fresh SQLite file")
     where.add_argument("--postgres", action="store_true", help="a fresh database on the local PostgreSQL")
-    parser.add_argument("--postgres-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL)
     args = parser.parse_args()
     failed = False
     print(f"{args.jobs} jobs, each posting one saved share; {args.threads} threads per worker process")
     for processes in args.workers:
-        with tempfile.TemporaryDirectory() as scratch:
-            drop = None
+        with contextlib.ExitStack() as stack:
             if args.postgres:
-                url, drop = fresh_postgres(args.postgres_admin_url)
+                url = stack.enter_context(fresh_postgres(args.postgres_admin_url, f"pt_bench_{uuid.uuid4().hex[:8]}"))
             else:
+                scratch = stack.enter_context(tempfile.TemporaryDirectory())
                 url = args.database_url or f"sqlite:///{os.path.join(scratch, 'bench.sqlite3')}"
-            try:
-                result = measure(url, args.jobs, processes, args.threads)
-            finally:
-                if drop:
-                    drop()
+            result = measure(url, args.jobs, processes, args.threads)
         ok = result["posted"] == result["linked"] == result["done"] == args.jobs and result["doubled"] == 0
         failed |= not ok
         print(

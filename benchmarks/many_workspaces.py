@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
-import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -54,11 +52,11 @@ from benchmarks.digest_delivery import (
     WEEK,
     SlackProcess,
     TimedDigests,
-    drop_postgres_database,
+    delivery_options,
     fill,
-    postgres_database,
     rate_limited,
     run_due,
+    run_measured,
     server_version,
 )
 from bot.config import Settings
@@ -74,7 +72,6 @@ from storage.digests import digest_input
 from storage.ledger import Status
 from storage.models import Delivery, Installation
 
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 KEY = Fernet.generate_key().decode()  # tokens at rest are encrypted, as README recommends for many workspaces
 INSTALLERS = 8  # admins installing at once, during setup
 PROJECT = Path(__file__).resolve().parent.parent
@@ -413,40 +410,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workspaces", type=int, default=500, help="workspaces installed through OAuth")
     parser.add_argument("--channels-per-workspace", type=int, default=4, help="subscribed channels in each")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--database-url", help="an empty database to fill and use, and keep")
-    where.add_argument(
-        "--postgres", action="store_true", help="use a fresh bench_delivery_<pid> database, then drop it"
-    )
-    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL, help="where to create that database")
-    parser.add_argument("--rate-limited-share", type=float, default=0.1, help="channels answered 429 at first")
-    parser.add_argument("--workers", type=int, help=f"the runner's thread pool (default {DEFAULT_WORKERS})")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds the stand-in takes per call")
-    parser.add_argument("--serve-slack", action="store_true", help=argparse.SUPPRESS)
+    delivery_options(parser)
     args = parser.parse_args()
-    if args.serve_slack:
-        serve_slack()
-        return 0
-    if not 0 <= args.rate_limited_share <= 1:
-        parser.error("--rate-limited-share is a fraction from 0 to 1")
-    logging.basicConfig(level=logging.ERROR)  # post_message warns about every 429 it is handed: not news here
-
     shape = (args.workspaces, args.channels_per_workspace, args.rate_limited_share, args.workers, args.latency)
-    if args.database_url:
-        result = measure(args.database_url, *shape)
-    elif args.postgres:
-        admin, url = postgres_database(args.postgres_admin_url)
-        try:
-            result = measure(url, *shape)
-        finally:
-            drop_postgres_database(admin)
-    else:
-        with tempfile.TemporaryDirectory() as scratch:
-            result = measure(f"sqlite:///{scratch}/bench.sqlite3", *shape)
-    report(result)
-    if result["problems"]:
-        return 2
-    return 1 if result["elapsed"] > TARGET_RATIO * (result["floor"] + result["bound"]) else 0
+    return run_measured(parser, args, measure_at=lambda url: measure(url, *shape), serve=serve_slack, report=report)
 
 
 if __name__ == "__main__":
