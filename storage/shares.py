@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.records import ShareCard
+from domain.shares import ShareFields
 from storage.models import Share
 from storage.partnerships import partner_state
 
@@ -43,6 +44,24 @@ def add_share(
     session.add(share)
     session.flush()
     return share_card(share)
+
+
+def add_form_share(
+    session: Session, fields: ShareFields, *, team_id: str, author_id: str, channel_id: str, now: dt.datetime
+) -> ShareCard:
+    """A share from the share form (or the one a message shortcut opens), every field as the form read it."""
+    return add_share(
+        session,
+        team_id=team_id,
+        author_id=author_id,
+        channel_id=channel_id,
+        now=now,
+        title=fields.title,
+        body=fields.body,
+        impact=fields.impact,
+        tags=fields.tags,
+        link=fields.link,
+    )
 
 
 def get_share(session: Session, *, team_id: str, share_id: int) -> ShareCard | None:

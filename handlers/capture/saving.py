@@ -78,17 +78,8 @@ def handle_captured_share(ack: Ack, body: dict, respond: Respond, client: WebCli
     names_me = any(o.get("value") == share_blocks.NAME_ME_VALUE for o in _chosen(view, B.NAME_CONSENT))
 
     def add(session: Session) -> int:
-        share_id = ss.add_share(
-            session,
-            team_id=team_id,
-            author_id=user_id,
-            channel_id=channel_id,
-            now=deps.clock(),
-            title=fields.title,
-            body=fields.body,
-            impact=fields.impact,
-            tags=fields.tags,
-            link=fields.link,
+        share_id = ss.add_form_share(
+            session, fields, team_id=team_id, author_id=user_id, channel_id=channel_id, now=deps.clock()
         ).id
         news.set_share_naming(session, team_id=team_id, share_id=share_id, agreed=names_me)
         return share_id

@@ -139,17 +139,8 @@ def handle_share_submission(ack: Ack, body: dict, respond: Respond, client: WebC
         return
 
     def add(session: Session) -> int:
-        share_id = ss.add_share(
-            session,
-            team_id=team_id,
-            author_id=user_id,
-            channel_id=channel_id,
-            now=deps.clock(),
-            title=fields.title,
-            body=fields.body,
-            impact=fields.impact,
-            tags=fields.tags,
-            link=fields.link,
+        share_id = ss.add_form_share(
+            session, fields, team_id=team_id, author_id=user_id, channel_id=channel_id, now=deps.clock()
         ).id
         _after_saving(session, deps, body, flagged, f"share:{share_id}")
         news.set_share_naming(session, team_id=team_id, share_id=share_id, agreed=_names_me(view))
