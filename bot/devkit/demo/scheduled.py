@@ -83,10 +83,16 @@ def newsletter_and_chart(stage: Stage, files: Path) -> None:
     stage.say("Chloe presses Download, then asks for a chart of the last 12 months:")
     stage.click(draft, Action.NEWSLETTER_DOWNLOAD, CHLOE, channel=f"D{CHLOE.id}", what="Download")
     stage.command(CHLOE, Command.TALKS, "chart activity 12 months")
-    wanted = (".html", ".md", ".png")
+    wanted, hers = (".html", ".md", ".png"), f"D{CHLOE.id}"
+
+    def sent(upload: dict) -> bool:
+        """Uploaded and then shared in her direct messages (files.completeUploadExternal), not only uploaded."""
+        return upload["channel_id"] == hers and bool(upload["content"]) and upload["filename"].endswith(wanted)
+
     stage.wait_until(
-        lambda: all(
-            any(f["filename"].endswith(end) and f["content"] for f in stage.slack.uploaded_files()) for end in wanted
+        lambda: (
+            {end for f in stage.slack.uploaded_files() if sent(f) for end in wanted if f["filename"].endswith(end)}
+            == set(wanted)
         ),
         "Chloe did not get the newsletter's files and the chart",
         timeout=60,
@@ -94,7 +100,7 @@ def newsletter_and_chart(stage: Stage, files: Path) -> None:
     files.mkdir(parents=True, exist_ok=True)
     written = []
     for upload in stage.slack.uploaded_files():
-        if upload["channel_id"] == f"D{CHLOE.id}" and upload["filename"].endswith(wanted):
+        if sent(upload):
             path = files / upload["filename"]
             path.write_bytes(upload["content"])
             written.append(path)
