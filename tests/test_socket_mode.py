@@ -190,6 +190,11 @@ def test_serve_socket_mode_connects_out_answers_slack_and_stops_cleanly(tmp_path
             start_new_session=True,
         )
         try:
+            # Connected, or gone: a server that stopped at start (its port taken by another test meanwhile, say)
+            # fails here at once with what it said, rather than after a wait that says nothing.
+            wait_until(lambda: slack.socket_mode.open_connections > 0 or server.poll() is not None, timeout=60)
+            if server.poll() is not None:
+                raise AssertionError(f"serve stopped as it started:\n{server.stdout.read()}")
             slack.socket_mode.wait_connected(timeout=30)
             wait_until(lambda: healthy(f"http://127.0.0.1:{port}"), timeout=30)
             command = {
