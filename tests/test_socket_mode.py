@@ -100,7 +100,12 @@ def test_an_event_over_the_socket_is_applied(socket):
 
     assert socket.sim.event(event).status == 200
 
-    leaders = lambda: socket.sessions().scalars(select(Highlight.leader_id)).all()  # noqa: E731
+    def leaders() -> list[str]:
+        # A session closed each time: one left open would hold SQLite's write lock (every transaction takes it)
+        # until the garbage collector found it, and the app could not record the highlight meanwhile.
+        with socket.sessions() as session:
+            return list(session.scalars(select(Highlight.leader_id)))
+
     assert wait_until(leaders) == [LEO]
 
 
