@@ -158,6 +158,7 @@ class Served:
     executor: ThreadPoolExecutor  # Bolt's listeners
     background: JobRunner | WorkerProcess  # does the work listeners hand on, recorded in the outbox
     socket: SocketModeService | None = None  # over Socket Mode: the connection to Slack (connect() to serve)
+    outbox: GroupCommit | None = None  # where listeners record the work they hand on
 
     def drain(self) -> None:
         """Stop taking Slack's envelopes (over Socket Mode), then wait for every listener, and then the jobs already
@@ -167,6 +168,8 @@ class Served:
             self.socket.close()
         self.executor.shutdown(wait=True)
         self.background.shutdown(wait=True)
+        if self.outbox is not None:
+            self.outbox.close()  # the jobs above have handed on all they will
 
 
 def serve_app(
@@ -191,7 +194,7 @@ def serve_app(
     (`served.socket.connect()` starts them) and waitress serves only the monitors' endpoints.
     """
     from bot.jobs import JobRunner
-    from bot.logs import ContextExecutor
+    from bot.listening import ListenerExecutor
     from bot.oauth import install_pages
     from bot.server import make_server, make_wsgi_app, prefer_quick_answers, settle_memory
     from bot.socket import SocketModeService
@@ -200,26 +203,27 @@ def serve_app(
     if worker_process and clock is not system_clock:
         raise ValueError("the worker process keeps the real clock: run it without a clock of your own")
     prefer_quick_answers()
-    executor = ContextExecutor(max_workers=threads, thread_name_prefix="listener")  # listeners log as their request
     background: JobRunner | WorkerProcess
+    clients: Clients | None = None  # the worker process makes its own
     if worker_process:
         background = WorkerProcess(settings, log_level=log_level).start()
-        app, _ = create_app(
-            settings, sessions, client, clock=clock, executor=executor, jobs=background, digest_desk=digest_desk
-        )
     else:
         clients = make_clients(settings, sessions, client)
         background = JobRunner(sessions, clients, lease=dt.timedelta(seconds=settings.job_lease_seconds))
-        app, deps = create_app(
-            settings,
-            sessions,
-            client,
-            clock=clock,
-            executor=executor,
-            jobs=background,
-            digest_desk=digest_desk,
-            clients=clients,
-        )
+    # Listeners log as their request, their answers go the moment they acknowledge, and the work after answering
+    # holds back while requests keep coming (bot.listening).
+    executor = ListenerExecutor(max_workers=threads, thread_name_prefix="listener", answering=background.answering)
+    app, deps = create_app(
+        settings,
+        sessions,
+        client,
+        clock=clock,
+        executor=executor,
+        jobs=background,
+        digest_desk=digest_desk,
+        clients=clients,
+    )
+    if isinstance(background, JobRunner):
         background.start(deps)
     pages = install_pages(app.oauth_flow) if app.oauth_flow is not None else {}
     wsgi = make_wsgi_app(
@@ -233,4 +237,4 @@ def serve_app(
     server = make_server(wsgi, host=host, port=port, threads=threads)
     socket = SocketModeService(app, settings.slack_app_token) if socket_mode else None
     settle_memory()
-    return Served(app=app, server=server, executor=executor, background=background, socket=socket)
+    return Served(app=app, server=server, executor=executor, background=background, socket=socket, outbox=deps.outbox)

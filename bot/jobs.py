@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk import WebClient
@@ -39,6 +40,10 @@ from storage.jobs import JobRecord
 log = logging.getLogger(__name__)
 
 BACKOFF = (5, 30, 120, 600, 1800)  # seconds before each further try
+# A job starts once QUIET_FOR seconds have passed without a new request from Slack, or after HOLD_BACK_AT_MOST
+# seconds of waiting for that: answering Slack comes first, and a steady flood never stops the work.
+QUIET_FOR = 0.05
+HOLD_BACK_AT_MOST = 1.0
 LEASE = dt.timedelta(seconds=30)  # Settings.job_lease_seconds: a job a stopped worker held is taken over after this
 
 
@@ -60,8 +65,13 @@ class JobRunner:
         threads: int = 4,
         poll_seconds: float = 1.0,
         lease: dt.timedelta = LEASE,
+        last_request: Callable[[], float] | None = None,
     ):
         self.sessions, self.poll_seconds, self.threads, self.lease = sessions, poll_seconds, threads, lease
+        # When (time.monotonic) a request from Slack last came in, as the web process notes it (`answering`):
+        # jobs hold back while requests keep coming (`_hold_back`).
+        self._answered_at = 0.0
+        self._last_request = last_request or (lambda: self._answered_at)
         self.clients: Clients = OneWorkspace(clients) if isinstance(clients, WebClient) else clients
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job")
@@ -80,6 +90,10 @@ class JobRunner:
     def notify(self, job_id: int) -> None:
         """A job was just recorded: do it now."""
         self._hand(job_id)
+
+    def answering(self) -> None:
+        """A request from Slack has come in, to be answered in this process: jobs hold back for a moment."""
+        self._answered_at = time.monotonic()
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop sweeping; finish the jobs already handed over (with `wait`, before returning)."""
@@ -111,6 +125,7 @@ class JobRunner:
 
     def _do(self, job_id: int, record: JobRecord | None) -> None:
         try:
+            self._hold_back()
             if record is None:
                 moment = now()
                 with self.sessions.begin() as session:
@@ -124,6 +139,17 @@ class JobRunner:
         finally:
             self._let_go(job_id)
             self._wake.set()
+
+    def _hold_back(self) -> None:
+        """Wait while Slack's requests keep coming (at most HOLD_BACK_AT_MOST): a job's saving and posting take
+        the CPUs and the database that answering Slack in time needs, and can wait a moment (BENCHMARKS.md,
+        /share acknowledgement). One request alone holds a job back QUIET_FOR at most."""
+        give_up = time.monotonic() + HOLD_BACK_AT_MOST
+        while (moment := time.monotonic()) < give_up:
+            quiet_for = moment - self._last_request()
+            if quiet_for >= QUIET_FOR or self._stop.is_set():
+                return
+            time.sleep(min(QUIET_FOR - quiet_for, give_up - moment))
 
     def _attempt(self, record: JobRecord) -> None:
         name = f"{record.name} (job {record.id}, try {record.attempts})"

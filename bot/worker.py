@@ -20,8 +20,10 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
+from typing import Any
 
 from bot.config import Settings
 
@@ -32,15 +34,20 @@ class WorkerProcess:
     """Runs jobs in a child process, on `threads` threads of its own, with its own Slack client and sessions.
 
     `notify` tells it of a job recorded in the outbox (a JobQueue for handlers.context.Deps) without ever
-    blocking the caller: a feeder thread writes job ids down a pipe to the child. A child that has died is
-    started again, with a new pipe, as soon as the feeder notices (within a second); `shutdown` waits for the
-    jobs handed over to finish. (A pipe, not a multiprocessing.Queue: a child killed while reading a Queue keeps
-    its lock, and the next child would wait on it forever.)
+    blocking the caller: a feeder thread writes job ids down a pipe to the child, all those waiting in one
+    message. A child that has died is started again, with a new pipe, as soon as the feeder notices (when it next
+    writes, or within a second); `shutdown` waits for the jobs handed over to finish. (A pipe, not a
+    multiprocessing.Queue: a child killed while reading a Queue keeps its lock, and the next child would wait on
+    it forever.)
     """
 
     def __init__(self, settings: Settings, *, threads: int = 4, nice: int = 19, log_level: int = logging.INFO):
-        self._args = (settings, threads, nice, log_level)
         self._context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads or sockets copied
+        # When (time.monotonic, the same clock in both processes) a request from Slack last came in: shared memory
+        # the web process writes and the worker's jobs read (bot.jobs.JobRunner._hold_back). One float, written
+        # whole: no lock.
+        self._answered_at = self._context.Value("d", 0.0, lock=False)
+        self._args = (settings, threads, nice, log_level, self._answered_at)
         self._pending: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._process: multiprocessing.process.BaseProcess | None = None
         self._pipe: Connection | None = None
@@ -61,6 +68,10 @@ class WorkerProcess:
     def notify(self, job_id: int) -> None:
         self._pending.put(str(job_id).encode())
 
+    def answering(self) -> None:
+        """A request from Slack has come in: the worker's jobs hold back for a moment (bot.jobs)."""
+        self._answered_at.value = time.monotonic()
+
     def shutdown(self, wait: bool = True) -> None:
         if not self._feeder.is_alive():
             return  # never started, or already shut down
@@ -76,15 +87,20 @@ class WorkerProcess:
         reader.close()  # only the child reads: if it dies, writing fails at once instead of filling a dead pipe
 
     def _feed(self) -> None:
-        while True:
+        stopping = False
+        while not stopping:
             try:
-                data = self._pending.get(timeout=1.0)
+                waiting = [self._pending.get(timeout=1.0)]
             except queue.Empty:
                 self._revive()  # a child that died is replaced even when no new job comes
                 continue
-            if data is None:
-                break
-            self._send(data)
+            with contextlib.suppress(queue.Empty):
+                while waiting[-1] is not None:  # every id waiting now goes in one message: one write, one wake-up
+                    waiting.append(self._pending.get_nowait())
+            if stopping := waiting[-1] is None:
+                waiting.pop()
+            if waiting:
+                self._send(b",".join(job_id for job_id in waiting if job_id is not None))
         self._send(b"")  # the child finishes every job it has, then exits
         assert self._process is not None  # start() starts a child before this thread
         self._process.join()
@@ -98,14 +114,14 @@ class WorkerProcess:
 
     def _send(self, data: bytes) -> None:
         for _attempt in range(3):
-            self._revive()
             assert self._process is not None and self._pipe is not None
             try:
-                self._pipe.send_bytes(data)
+                self._pipe.send_bytes(data)  # a child that has died closed its end: this fails at once
                 return
-            except OSError:  # BrokenPipeError: it died while we wrote
+            except OSError:  # BrokenPipeError: it died before or while we wrote
                 self._process.join(timeout=5)
-        what = f"job {data.decode()}" if data else "the request to stop"
+                self._revive()
+        what = f"jobs {data.decode()}" if data else "the request to stop"
         log.error("the after-ack worker keeps stopping; %s stays in the outbox for the next one", what)
 
 
@@ -127,7 +143,7 @@ def _stops_ignored() -> Iterator[None]:
             signal.signal(stop, handler)
 
 
-def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_level: int) -> None:
+def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_level: int, answered_at: Any) -> None:
     """The child: build this process's own app pieces, then do jobs until told to stop (an empty message)."""
     from bot import logs
     from bot.clock import system_clock
@@ -148,13 +164,15 @@ def _work(jobs: Connection, settings: Settings, threads: int, nice: int, log_lev
     # Each job's own workspace's client: from the settings' one token, or (many workspaces) from the database.
     clients = make_clients(settings, sessions, client)
     digests: DigestDesk = Runner(sessions, clients, settings.tz, clock=system_clock)  # `/talks digest now`, preview
-    runner = JobRunner(sessions, clients, threads=threads, lease=dt.timedelta(seconds=settings.job_lease_seconds))
+    lease = dt.timedelta(seconds=settings.job_lease_seconds)
+    runner = JobRunner(sessions, clients, threads=threads, lease=lease, last_request=lambda: answered_at.value)
     deps = Deps(
         sessions=sessions, clock=system_clock, default_tz=settings.tz, digests=digests, jobs=runner, clients=clients
     )
     runner.start(deps)
     while data := _receive(jobs):
-        runner.notify(int(data))
+        for job_id in data.split(b","):
+            runner.notify(int(job_id))
     runner.shutdown(wait=True)
     engine.dispose()
 

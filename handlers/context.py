@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from domain.calendar import make_calendar
+from handlers.answering import Answering, acknowledged
 from storage import calendars
 from storage import jobs as jobs_store
 from storage.db import Sessions, reading
@@ -161,13 +162,13 @@ class Job:
 
     `work` is a module-level function marked @after_ack (handlers.jobs), called as work(run, *args); `args` are
     plain JSON data (Slack's payload, ids, words), so a job can wait in the database. `not_saved` is how to
-    answer Slack if the job can't be recorded (the arguments for `ack`, e.g. the person's words given back);
-    by default a short apology.
+    answer Slack if the job can't be recorded (the arguments for `ack`, e.g. the person's words given back, or
+    what makes them, so that nothing is built unless it is wanted); by default a short apology.
     """
 
     work: Callable[..., object]  # what it returns is not used
     args: tuple = ()
-    not_saved: dict | None = None
+    not_saved: dict | Callable[[], dict] | None = None
 
 
 def after_ack(work: F) -> F:
@@ -227,8 +228,16 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
 
     def run(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
         try:
+            _run(ack, body, respond, client)
+        finally:
+            acknowledged()  # whatever happened, the answer Bolt holds can go now
+
+    def _run(ack: Ack, body: dict, respond: Respond, client: WebClient) -> None:
+        if ack.response is not None:
+            acknowledged()  # Bolt acknowledged an event before running its listener
+        try:
             with deps.serving(team_of(body)):
-                work = handler(ack, body, respond, client, deps)
+                work = handler(Answering(ack), body, respond, client, deps)
         except Exception as error:
             log_failure(handler.__name__, error)
             if ack.response is None:
@@ -254,7 +263,7 @@ def listener(handler: Handler, deps: Deps) -> Callable[..., None]:
 
 def _say_not_taken(ack: Ack, body: dict, respond: Respond, work: Job) -> None:
     if work.not_saved is not None:
-        ack(**work.not_saved)
+        ack(**(work.not_saved() if callable(work.not_saved) else work.not_saved))
     elif "command" in body:
         ack(text=NOT_TAKEN, response_type="ephemeral")
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event, inspect, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -66,10 +67,15 @@ def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so two writers wait for each other (busy_timeout) instead of
     # one failing with "database is locked" when it upgrades a read to a write. A connection that only reads
     # (`reading`) begins as a plain reader: in WAL mode it never waits for a writer.
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Straight to the driver: through exec_driver_sql, SQLAlchemy's own bookkeeping for this one statement cost more
+    # than the transaction it began (BENCHMARKS.md, /share acknowledgement).
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a connection that is beginning a transaction is open
+    begin = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+    try:
+        driver.execute(begin)
+    except sqlite3.Error as error:  # raised as SQLAlchemy raises the driver's errors, so callers meet one kind
+        raise DBAPIError.instance(begin, (), error, sqlite3.Error, dialect=connection.dialect) from error
 
 
 READ_ONLY = "programme_talks_read_only"
@@ -98,13 +104,23 @@ class _TakingTurns(sessionmaker[Session]):
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Session]:
+        with self.turn(), super().begin() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
         took = self._turn.acquire(timeout=TAKE_TURNS_FOR)
         try:
-            with super().begin() as session:
-                yield session
+            yield
         finally:
             if took:
                 self._turn.release()
+
+
+def turn_to_write(sessions: Sessions) -> contextlib.AbstractContextManager[None]:
+    """This process's turn to write, for a transaction begun on a connection of the caller's own rather than by
+    `sessions.begin()` (SQLite: see _TakingTurns); PostgreSQL has no one lock to take turns at."""
+    return sessions.turn() if isinstance(sessions, _TakingTurns) else contextlib.nullcontext()
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Connection, Table, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,11 +44,14 @@ class JobRecord:
     created_at: dt.datetime
 
 
-def add_job(session: Session, *, team_id: str, name: str, key: str, args: list[Any], now: dt.datetime) -> int | None:
+def add_job(
+    session: Session | Connection, *, team_id: str, name: str, key: str, args: list[Any], now: dt.datetime
+) -> int | None:
     """Queue a job; its id, or None when a job with this key is already queued (the same request again).
 
     One INSERT ... ON CONFLICT DO NOTHING RETURNING (SQLite and PostgreSQL both), not the ORM's unit of work and a
-    savepoint: this runs before every acknowledgement, and was most of its cost (BENCHMARKS.md)."""
+    savepoint: this runs before every acknowledgement, and was most of its cost (BENCHMARKS.md). In a session, or
+    on a connection (storage.group_commit's, without a session's bookkeeping)."""
     row = {
         "team_id": team_id,
         "name": name,
@@ -60,7 +63,8 @@ def add_job(session: Session, *, team_id: str, name: str, key: str, args: list[A
         "run_after": now,
         "created_at": now,
     }
-    return session.scalar(_ADD[session.get_bind().dialect.name], row)
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    return session.scalar(_ADD[dialect.name], row)
 
 
 _JOBS = cast(Table, QueuedJob.__table__)

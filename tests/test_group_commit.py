@@ -22,14 +22,21 @@ def sessions(database_url):
     engine.dispose()
 
 
+@pytest.fixture
+def outbox(sessions):
+    made = GroupCommit(sessions)
+    yield made
+    made.close()  # its connection back in the pool, which dispose() then closes
+
+
 def add(outbox: GroupCommit, key: str) -> int | None:
     return outbox.add(team_id="T1", name="handlers.shares.posting:post", key=key, args=[{"n": key}], now=NOW)
 
 
-def test_jobs_from_many_threads_at_once_are_each_kept_in_fewer_transactions(sessions):
+def test_jobs_from_many_threads_at_once_are_each_kept_in_fewer_transactions(sessions, outbox):
     commits = []
     event.listen(sessions.kw["bind"], "commit", lambda _: commits.append(1))
-    outbox, ids, go = GroupCommit(sessions), {}, threading.Barrier(20)
+    ids, go = {}, threading.Barrier(20)
 
     def hand_over(n: int) -> None:
         go.wait()
@@ -47,8 +54,7 @@ def test_jobs_from_many_threads_at_once_are_each_kept_in_fewer_transactions(sess
     assert 1 <= len(commits) < 20
 
 
-def test_the_same_key_again_is_not_queued_twice(sessions):
-    outbox = GroupCommit(sessions)
+def test_the_same_key_again_is_not_queued_twice(sessions, outbox):
     first = add(outbox, "share:1")
     assert isinstance(first, int)
     assert add(outbox, "share:1") is None

@@ -82,7 +82,7 @@ def _quick_or_form(
     return Job(
         save_and_post,
         (command, text, True) if partners else (command, text),
-        not_saved={"blocks": blocks.not_saved_blocks(text), "response_type": "ephemeral"},
+        not_saved=lambda: {"blocks": blocks.not_saved_blocks(text), "response_type": "ephemeral"},
     )
 
 
