@@ -71,7 +71,10 @@ def _sqlite_begin(connection: Connection) -> None:
     # than the transaction it began (BENCHMARKS.md, /share acknowledgement).
     driver = connection.connection.driver_connection
     assert driver is not None  # a connection that is beginning a transaction is open
-    begin = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+    options = connection.get_execution_options()
+    if options.get(ONE_STATEMENT):
+        return  # the driver's own mode (isolation_level None, _sqlite_pragmas): each statement commits as it ends
+    begin = "BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE"
     try:
         driver.execute(begin)
     except sqlite3.Error as error:  # raised as SQLAlchemy raises the driver's errors, so callers meet one kind
@@ -79,6 +82,16 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 READ_ONLY = "programme_talks_read_only"
+ONE_STATEMENT = "programme_talks_one_statement"
+
+
+def one_statement_at_a_time(connection: Connection) -> Connection:
+    """`connection`, on which each statement is a transaction of its own, committed as it ends: for one statement
+    that must be kept at once (storage.group_commit), with no BEGIN or COMMIT sent. On SQLite it still takes the
+    write lock, for that one statement, and waits for it as any writer does."""
+    if connection.dialect.name == "sqlite":
+        return connection.execution_options(**{ONE_STATEMENT: True})
+    return connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def make_sessions(engine: Engine) -> Sessions:

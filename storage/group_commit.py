@@ -10,8 +10,9 @@ transaction of its own. (A writer thread of its own did the same, but handing ea
 cost two thread switches per request, which under a burst wait for the interpreter lock: BENCHMARKS.md.)
 
 Commits go through one connection, kept while jobs keep coming and given back to the pool after a second without
-any, written on without a session: checking a connection out of the pool (on PostgreSQL, pinging it too) and a
-session's bookkeeping, for every commit, had cost more than the commit itself.
+any, and each is one statement that commits as it ends (storage.db.one_statement_at_a_time): checking a connection
+out of the pool (on PostgreSQL, pinging it too), a session's bookkeeping, and BEGIN and COMMIT as statements (each
+a round trip to PostgreSQL, and a wait for the interpreter lock after it) had cost more than the insert itself.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from storage.db import Sessions, turn_to_write
-from storage.jobs import add_job
+from storage.db import Sessions, one_statement_at_a_time, turn_to_write
+from storage.jobs import NewJob, add_jobs
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,7 @@ class NotKept(Exception):
 
 @dataclass
 class _Waiting:
-    team_id: str
-    name: str
-    key: str
-    args: list[Any]
-    now: dt.datetime
+    job: NewJob
     done: bool = False
     job_id: int | None = None
     error: str | None = None
@@ -70,7 +67,7 @@ class GroupCommit:
         self._keeper: threading.Thread | None = None
 
     def add(self, *, team_id: str, name: str, key: str, args: list[Any], now: dt.datetime) -> int | None:
-        job = _Waiting(team_id, name, key, args, now)
+        job = _Waiting(NewJob(team_id, name, key, args, now))
         deadline = time.monotonic() + WAIT_FOR_COMMIT
         with self._changed:
             self._waiting.append(job)
@@ -130,19 +127,16 @@ class GroupCommit:
     def _insert(self, batch: list[_Waiting]) -> list[int | None]:
         # Only the one caller committing is here (`_committing`), so the connection is used by one thread at a time.
         if self._connection is None:
-            self._connection = self._engine.connect()
+            self._connection = one_statement_at_a_time(self._engine.connect())
             with self._changed:
                 if self._keeper is None:
                     self._keeper = threading.Thread(
                         target=self._give_back_when_idle, name="outbox-connection", daemon=True
                     )
                     self._keeper.start()
-        connection = self._connection
         self._last_used = time.monotonic()
-        with turn_to_write(self.sessions), connection.begin():
-            return [
-                add_job(connection, team_id=j.team_id, name=j.name, key=j.key, args=j.args, now=j.now) for j in batch
-            ]
+        with turn_to_write(self.sessions):
+            return add_jobs(self._connection, [waiting.job for waiting in batch])
 
     def _give_back_when_idle(self) -> None:
         """Give the connection back to the pool once jobs stop coming, looking once a second."""

@@ -22,6 +22,7 @@ from storage.db import count_changed
 from storage.models import QueuedJob
 
 MAX_ERROR_CHARS = 500
+KEY_CHARS = 200  # QueuedJob.key's length
 
 
 class JobStatus(StrEnum):
@@ -44,18 +45,41 @@ class JobRecord:
     created_at: dt.datetime
 
 
-def add_job(
-    session: Session | Connection, *, team_id: str, name: str, key: str, args: list[Any], now: dt.datetime
-) -> int | None:
+def add_job(session: Session, *, team_id: str, name: str, key: str, args: list[Any], now: dt.datetime) -> int | None:
     """Queue a job; its id, or None when a job with this key is already queued (the same request again).
 
     One INSERT ... ON CONFLICT DO NOTHING RETURNING (SQLite and PostgreSQL both), not the ORM's unit of work and a
-    savepoint: this runs before every acknowledgement, and was most of its cost (BENCHMARKS.md). In a session, or
-    on a connection (storage.group_commit's, without a session's bookkeeping)."""
-    row = {
+    savepoint: this runs before every acknowledgement, and was most of its cost (BENCHMARKS.md)."""
+    return session.scalar(_ADD[session.get_bind().dialect.name], _row(team_id, name, key, args, now))
+
+
+@dataclass(frozen=True)
+class NewJob:
+    team_id: str
+    name: str
+    key: str
+    args: list[Any]
+    now: dt.datetime
+
+
+def add_jobs(connection: Connection, jobs: list[NewJob]) -> list[int | None]:
+    """Queue jobs in one statement (storage.group_commit, on a connection that commits each statement as it ends):
+    each one's id, or None when a job with its key was queued already (by an earlier request, or earlier in
+    `jobs`)."""
+    rows = [_row(job.team_id, job.name, job.key, job.args, job.now) for job in jobs]
+    dialect = connection.dialect.name
+    if len(rows) == 1:
+        return [connection.scalar(_ADD[dialect], rows[0])]
+    added = connection.execute(_ADD_MANY[dialect].values(rows)).all()
+    ids = {(team_id, key): job_id for job_id, team_id, key in added}
+    return [ids.pop((row["team_id"], row["key"]), None) for row in rows]  # pop: a key twice is queued once
+
+
+def _row(team_id: str, name: str, key: str, args: list[Any], now: dt.datetime) -> dict[str, Any]:
+    return {
         "team_id": team_id,
         "name": name,
-        "key": key[:200],
+        "key": key[:KEY_CHARS],
         "payload": json.dumps(args, separators=(",", ":")),
         "state": "{}",
         "status": JobStatus.QUEUED.value,
@@ -63,8 +87,6 @@ def add_job(
         "run_after": now,
         "created_at": now,
     }
-    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-    return session.scalar(_ADD[dialect.name], row)
 
 
 _JOBS = cast(Table, QueuedJob.__table__)
@@ -74,6 +96,14 @@ _ADD = {
     "postgresql": postgresql_insert(_JOBS)
     .on_conflict_do_nothing(index_elements=["team_id", "key"])
     .returning(_JOBS.c.id),
+}
+_ADD_MANY = {  # given each batch's rows with .values()
+    "sqlite": sqlite_insert(_JOBS)
+    .on_conflict_do_nothing(index_elements=["team_id", "key"])
+    .returning(_JOBS.c.id, _JOBS.c.team_id, _JOBS.c.key),
+    "postgresql": postgresql_insert(_JOBS)
+    .on_conflict_do_nothing(index_elements=["team_id", "key"])
+    .returning(_JOBS.c.id, _JOBS.c.team_id, _JOBS.c.key),
 }
 
 

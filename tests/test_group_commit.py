@@ -34,8 +34,13 @@ def add(outbox: GroupCommit, key: str) -> int | None:
 
 
 def test_jobs_from_many_threads_at_once_are_each_kept_in_fewer_transactions(sessions, outbox):
-    commits = []
-    event.listen(sessions.kw["bind"], "commit", lambda _: commits.append(1))
+    inserts = []  # each one statement, committed as it ends
+
+    @event.listens_for(sessions.kw["bind"], "before_cursor_execute")
+    def count(_conn, _cursor, statement, *_):
+        if statement.startswith("INSERT INTO jobs"):
+            inserts.append(statement)
+
     ids, go = {}, threading.Barrier(20)
 
     def hand_over(n: int) -> None:
@@ -51,7 +56,19 @@ def test_jobs_from_many_threads_at_once_are_each_kept_in_fewer_transactions(sess
     with sessions() as session:
         kept = dict(session.execute(select(QueuedJob.key, QueuedJob.id)).all())
     assert kept == {f"share:{n}": ids[n] for n in range(20)}  # every caller's id is its own committed row
-    assert 1 <= len(commits) < 20
+    assert 1 <= len(inserts) < 20
+
+
+def test_the_same_key_twice_in_one_batch_is_queued_once(sessions):
+    from storage.jobs import NewJob, add_jobs
+
+    job = NewJob("T1", "handlers.shares.posting:post", "share:1", [], NOW)
+    other = NewJob("T1", "handlers.shares.posting:post", "share:2", [], NOW)
+    with sessions.kw["bind"].begin() as connection:
+        first, again, second = add_jobs(connection, [job, job, other])
+    assert isinstance(first, int) and again is None and isinstance(second, int) and second != first
+    with sessions() as session:
+        assert sorted(session.scalars(select(QueuedJob.key))) == ["share:1", "share:2"]
 
 
 def test_the_same_key_again_is_not_queued_twice(sessions, outbox):
