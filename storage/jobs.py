@@ -145,9 +145,14 @@ def claim_waiting_jobs(
     oldest = select(QueuedJob.id).where(waiting).order_by(QueuedJob.run_after, QueuedJob.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)
+    # The oldest chosen once, in a CTE, then updated: with the SELECT inside the UPDATE's WHERE instead, a row
+    # another worker changed meanwhile made PostgreSQL recheck it by running the whole plan again, the locking
+    # SELECT included, and with two busy workers one claim ran for over two seconds while the other's jobs waited
+    # for its locks (BENCHMARKS.md, the outbox's job throughput). A CTE that locks rows is run once.
+    picked = oldest.cte("picked")
     claimed = session.scalars(
         update(QueuedJob)
-        .where(QueuedJob.id.in_(oldest.scalar_subquery()), waiting)
+        .where(QueuedJob.id == picked.c.id, waiting)
         .values(status=JobStatus.RUNNING, claimed_by=worker, claimed_at=now, attempts=QueuedJob.attempts + 1)
         .returning(QueuedJob.id)
     ).all()
