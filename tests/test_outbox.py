@@ -70,6 +70,27 @@ def test_two_workers_claiming_one_job_get_it_once_and_a_stale_claim_is_taken_ove
         assert (row.status, row.claimed_by, row.state) == ("running", "B", '{"saved":1}')
 
 
+def test_a_sweep_claims_no_more_jobs_than_it_has_room_for_oldest_first(database_url):
+    """A worker takes as many waiting jobs as it has threads free, leaving the rest to others (PostgreSQL once ran
+    the claim's locking SELECT again for each row it checked, and one sweep took every waiting job)."""
+    sessions = make_sessions(make_engine(database_url))
+    with sessions.begin() as session:
+        ids = [
+            jobs.add_job(
+                session, team_id="T1", name="handlers.x:y", key=f"k{n}", args=[], now=NOW + dt.timedelta(seconds=n)
+            )
+            for n in range(200)
+        ]
+    later = NOW + dt.timedelta(minutes=5)
+    with sessions.begin() as session:
+        first = jobs.claim_waiting_jobs(session, worker="A", now=later, stale_before=NOW, limit=4)
+    with sessions.begin() as session:
+        second = jobs.claim_waiting_jobs(session, worker="B", now=later, stale_before=NOW, limit=4)
+    assert [job.id for job in first] == ids[:4] and [job.id for job in second] == ids[4:8]
+    with sessions() as session:
+        assert Counter(session.scalars(select(QueuedJob.status))) == {"running": 8, "queued": 192}
+
+
 def test_a_finished_job_forgets_what_it_carried_and_is_deleted_a_day_later(database_url):
     sessions = make_sessions(make_engine(database_url))
     with sessions.begin() as session:
