@@ -38,6 +38,9 @@ class Clients(Protocol):
 
     def client_for(self, team_id: str) -> WebClient: ...
 
+    def forget(self, team_id: str) -> None:
+        """Drop anything kept of the workspace's installation: it uninstalled, or installed again."""
+
 
 class OneWorkspace:
     """One workspace, served with SLACK_BOT_TOKEN: its one client for every team id, unless that workspace has
@@ -54,6 +57,9 @@ class OneWorkspace:
     ):
         self.client, self.sessions, self.recheck, self.clock = client, sessions, recheck, clock
         self._checked: dict[str, dt.datetime] = {}
+
+    def forget(self, team_id: str) -> None:
+        """Nothing to drop: the installation is read at every call."""
 
     def client_for(self, team_id: str) -> WebClient:
         if self.sessions is None:

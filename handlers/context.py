@@ -65,6 +65,9 @@ class WorkspaceClients(Protocol):
 
     def client_for(self, team_id: str) -> WebClient: ...
 
+    def forget(self, team_id: str) -> None:
+        """Drop anything kept of the workspace's installation: it uninstalled, or installed again."""
+
 
 @dataclass(frozen=True)
 class Deps:

@@ -90,21 +90,19 @@ def _row(team_id: str, name: str, key: str, args: list[Any], now: dt.datetime) -
 
 
 _JOBS = cast(Table, QueuedJob.__table__)
+
+
+def _insert_once(*returning: Any) -> dict[str, Any]:
+    """INSERT ... ON CONFLICT (team_id, key) DO NOTHING RETURNING, for each database."""
+    return {
+        name: dialect_insert(_JOBS).on_conflict_do_nothing(index_elements=["team_id", "key"]).returning(*returning)
+        for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+    }
+
+
 # Built once, with bound parameters, so SQLAlchemy's statement cache serves every call.
-_ADD = {
-    "sqlite": sqlite_insert(_JOBS).on_conflict_do_nothing(index_elements=["team_id", "key"]).returning(_JOBS.c.id),
-    "postgresql": postgresql_insert(_JOBS)
-    .on_conflict_do_nothing(index_elements=["team_id", "key"])
-    .returning(_JOBS.c.id),
-}
-_ADD_MANY = {  # given each batch's rows with .values()
-    "sqlite": sqlite_insert(_JOBS)
-    .on_conflict_do_nothing(index_elements=["team_id", "key"])
-    .returning(_JOBS.c.id, _JOBS.c.team_id, _JOBS.c.key),
-    "postgresql": postgresql_insert(_JOBS)
-    .on_conflict_do_nothing(index_elements=["team_id", "key"])
-    .returning(_JOBS.c.id, _JOBS.c.team_id, _JOBS.c.key),
-}
+_ADD = _insert_once(_JOBS.c.id)
+_ADD_MANY = _insert_once(_JOBS.c.id, _JOBS.c.team_id, _JOBS.c.key)  # given each batch's rows with .values()
 
 
 def claim_job(

@@ -21,7 +21,7 @@ from handlers.concerns.showing import remove_everywhere, show_everywhere, shown_
 from handlers.context import Deps, Job, after_ack, respond_to
 from handlers.home.refresh import refresh_homes
 from handlers.jobs import JobRun
-from handlers.partnerships.withdrawing import PARTNER_KINDS, withdraw_from_partners
+from handlers.partnerships.withdrawing import withdraw_concern_subject
 from handlers.permissions import CANT_CHECK, workspace_admin
 from handlers.publish import say, update_message
 from storage import audit
@@ -99,10 +99,11 @@ def _decide(
         return {"own": True}
     subject = cs.get_subject(session, team_id=team_id, kind=concern.kind, subject_id=concern.subject_id)
     homes = shown_on_homes(session, concern.kind, team_id, concern.subject_id)  # before it may be deleted
-    if decision is Status.REMOVED and concern.kind in PARTNER_KINDS:  # partners' digests that showed it say so
+    if decision is Status.REMOVED:  # partners' digests that showed it say so
         key = f"deleted:{concern.kind}:{team_id}:{concern.subject_id}"
-        kind = PARTNER_KINDS[concern.kind]
-        withdraw_from_partners(run.deps, session, team_id=team_id, kind=kind, item_id=concern.subject_id, key=key)
+        withdraw_concern_subject(
+            run.deps, session, kind=concern.kind, team_id=team_id, subject_id=concern.subject_id, key=key
+        )
     outcome = cs.decide_concern(
         session, team_id=team_id, concern_id=concern_id, decision=decision, decided_by=user_id, now=run.deps.clock()
     )

@@ -25,7 +25,7 @@ from handlers.concerns.showing import show_everywhere, shown_on_homes
 from handlers.context import Deps, Job, after_ack, respond_to
 from handlers.home.refresh import refresh_homes
 from handlers.jobs import CantCheck, JobRun
-from handlers.partnerships.withdrawing import PARTNER_KINDS, withdraw_from_partners
+from handlers.partnerships.withdrawing import withdraw_concern_subject
 from handlers.publish import PASSING, Posted, say
 from handlers.report_menu import reported
 from storage import audit
@@ -66,12 +66,14 @@ def report(run: JobRun, body: dict) -> None:
                     subject=outcome[0].subject,
                     details={"concern": outcome[0].id, "kind": str(kind)},
                 )
-                if kind in PARTNER_KINDS:  # partners' digests that showed it say it was withdrawn, at once
-                    key = f"reported:{kind}:{team_id}:{subject_id}"
-                    partner_kind = PARTNER_KINDS[kind]
-                    withdraw_from_partners(
-                        deps, session, team_id=team_id, kind=partner_kind, item_id=subject_id, key=key
-                    )
+                withdraw_concern_subject(  # partners' digests that showed it say it was withdrawn, at once
+                    deps,
+                    session,
+                    kind=kind,
+                    team_id=team_id,
+                    subject_id=subject_id,
+                    key=f"reported:{kind}:{team_id}:{subject_id}",
+                )
             run.note(session, "reported", outcome and {"concern": outcome[0].id, "new": outcome[1]})
     noted = run.value("reported")
     if noted is None:

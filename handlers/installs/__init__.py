@@ -47,9 +47,8 @@ def _uninstalled(body: dict, deps: Deps, what: str) -> None:
     now = dt.datetime.now(dt.UTC)
     with deps.sessions.begin() as session:
         marked = installations.mark_uninstalled(session, team_id=team_id, at=min(at or now, now), now=now)
-    forget = getattr(deps.clients, "forget", None)  # many workspaces: the token kept for requests goes too
-    if forget is not None:
-        forget(team_id)
+    if deps.clients is not None:
+        deps.clients.forget(team_id)  # many workspaces: the token kept for requests goes too
     if marked:
         log.info(
             "workspace %s %s: nothing is posted there from now on, and its data is kept to be erased", team_id, what

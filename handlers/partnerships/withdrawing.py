@@ -49,7 +49,16 @@ def withdraw_from_partners(deps: Deps, session: Session, *, team_id: str, kind: 
 
 
 # What a concern can be about that may have been shared with partners: its kind there.
-PARTNER_KINDS = {ConcernKind.SHARE: dp.SHARE, ConcernKind.REQUEST: dp.REQUEST}
+_PARTNER_KINDS = {ConcernKind.SHARE: dp.SHARE, ConcernKind.REQUEST: dp.REQUEST}
+
+
+def withdraw_concern_subject(
+    deps: Deps, session: Session, *, kind: ConcernKind, team_id: str, subject_id: int, key: str
+) -> None:
+    """What a concern is about (reported, or removed after it) leaves partners' digests, if it is a kind that may
+    have been shared with them; see withdraw_from_partners."""
+    if kind in _PARTNER_KINDS:
+        withdraw_from_partners(deps, session, team_id=team_id, kind=_PARTNER_KINDS[kind], item_id=subject_id, key=key)
 
 
 def hand_over_digest_changes(
